@@ -1,0 +1,563 @@
+"""Stage 4: build the immutable model from a valid policy. All fan-out, defaults and derived values
+(names, ARNs, access and key policies, waves) are computed here, once, and nowhere else."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from generator import naming
+from generator.capabilities import Capabilities
+from generator.diagnostics import json_path
+from generator.model import (
+    Backend,
+    BackupPlan,
+    BackupRole,
+    BackupRule,
+    Cluster,
+    Control,
+    CopyAction,
+    Framework,
+    GlobalSettings,
+    KmsKey,
+    Lock,
+    Model,
+    Notifications,
+    Provider,
+    Ref,
+    RegionSettings,
+    ReportPlan,
+    RestoreTest,
+    RestoreTestSelection,
+    Root,
+    Selection,
+    Vault,
+)
+from generator.policy import Policy, copy_destination_account, copy_regions, plan_sites
+
+PARTITION = "aws"
+SINGLE_ROOT = "all"
+
+# AWS Backup Audit Manager controls for the policy's control names (AWS "Choosing your controls" page).
+CONTROLS: Mapping[str, str] = MappingProxyType({
+    "minimum_retention": "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
+    "min_frequency_and_retention": "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+    "plans_cover_clusters": "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+    "vault_lock_present": "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
+    "cross_region_copy": "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION",
+    "cross_account_copy": "BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT",
+    "recovery_point_encrypted": "BACKUP_RECOVERY_POINT_ENCRYPTED",
+    "manual_deletion_disabled": "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED",
+    "last_recovery_point_created": "BACKUP_LAST_RECOVERY_POINT_CREATED",
+})
+
+
+def vault_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:{PARTITION}:backup:{region}:{account_id}:backup-vault:{name}"
+
+
+def _frozen(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d))
+
+
+@dataclass
+class _Acc:
+    """Mutable scratch space for one account while building; frozen into Root at the end."""
+
+    regions: set[str] = field(default_factory=set)
+    kms_keys: list[KmsKey] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+    vaults: list[Vault] = field(default_factory=list)
+    plans: list[BackupPlan] = field(default_factory=list)
+    restore_tests: list[RestoreTest] = field(default_factory=list)
+    frameworks: list[Framework] = field(default_factory=list)
+    reports: list[ReportPlan] = field(default_factory=list)
+    optin_regions: set[str] = field(default_factory=set)
+    needs_role: bool = False
+    global_settings: bool = False
+    receives_copies: bool = False
+
+
+class _Builder:
+    def __init__(self, policy: Policy, caps: Capabilities) -> None:
+        self.p = policy
+        self.caps = caps
+        self.single = policy.terraform.layout == "single"
+        self.acc: dict[str, _Acc] = defaultdict(_Acc)
+        # (vault key, region) -> source account keys that copy into it from another account
+        self.copy_in: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+    # --- naming helpers that depend on the layout
+    def alias(self, account: str, region: str) -> str:
+        return naming.label(account, region) if self.single else naming.region_alias(region)
+
+    def scoped(self, key: str, account: str, region: str) -> str:
+        """Label of a per-site resource: the account is part of it only when one root holds many accounts."""
+        return naming.label(f"{key}_{account}", region) if self.single else naming.label(key, region)
+
+    def root_of(self, account: str) -> str:
+        return SINGLE_ROOT if self.single else naming.root_name(account)
+
+    def account_id(self, key: str) -> str:
+        return self.p.accounts[key].id
+
+    # --- passes
+    def build(self) -> Model:
+        self.collect_copies()
+        self.add_clusters()
+        self.add_vaults()
+        self.add_plans()
+        self.add_restore_tests()
+        self.add_audit()
+        if self.p.organization and self.copy_in:
+            mgmt = self.p.organization.management_account
+            self.acc[mgmt].global_settings = True
+        return Model(self.p.name, self.p.terraform.layout, self.roots())
+
+    def collect_copies(self) -> None:
+        for plan in self.p.plans.values():
+            for site in plan_sites(self.p, plan):
+                for rule in plan.rules:
+                    for c in rule.copy_to:
+                        dest_account = copy_destination_account(self.p, c, site.account)
+                        assert dest_account is not None, "validated: the destination account resolves"
+                        for region in copy_regions(self.p, c, site):
+                            self.acc[dest_account].optin_regions.add(region)
+                            if dest_account != site.account:
+                                self.copy_in[(c.vault, dest_account, region)].add(site.account)
+                                self.acc[dest_account].receives_copies = True
+
+    def add_clusters(self) -> None:
+        p = self.p
+        for key in sorted(p.clusters):
+            c = p.clusters[key]
+            if c.adopted:
+                continue
+            a = self.acc[c.account]
+            own_tags = {k: v for k, v in sorted(c.tags.items()) if p.defaults.tags.get(k) != v}
+            for region in c.regions:
+                a.regions.add(region)
+                label = naming.label(key, region)
+                kms_label = None
+                kms_arn: str | None = "AWS_OWNED_KMS_KEY"
+                if c.kms_key == "create":
+                    kms_label = naming.label(f"cluster_{key}", region)
+                    kms_arn = None
+                    a.kms_keys.append(KmsKey(
+                        label=kms_label,
+                        provider=self.alias(c.account, region),
+                        description=f"dsql-backup {p.name}: encrypts Aurora DSQL cluster {key} in {region}",
+                        alias=naming.cluster_key_alias(p.name, key),
+                        policy=_frozen(self.cluster_key_policy(c.account, region)),
+                        origin=json_path(("clusters", key, "kms_key")),
+                    ))
+                elif c.kms_key.startswith("arn:"):
+                    kms_arn = c.kms_key
+                peers = c.peers_of(region)
+                a.clusters.append(Cluster(
+                    label=label,
+                    key=key,
+                    provider=self.alias(c.account, region),
+                    region=region,
+                    account=c.account,
+                    deletion_protection=c.deletion_protection,
+                    kms_key_arn=kms_arn,
+                    kms_key_label=kms_label,
+                    witness_region=c.witness_region if c.multi_region else None,
+                    peer_label=naming.label(key, peers[0]) if peers else None,
+                    tags=_frozen(own_tags),
+                    origin=json_path(("clusters", key)),
+                ))
+
+    def add_vaults(self) -> None:
+        p = self.p
+        for key in sorted(p.vaults):
+            v = p.vaults[key]
+            name = naming.vault_name(p.name, key)
+            for account in sorted(v.accounts):
+                a = self.acc[account]
+                acct_id = self.account_id(account)
+                for region in sorted(v.regions):
+                    a.regions.add(region)
+                    label = self.vault_label(key, account, region)
+                    sources = sorted(self.copy_in.get((key, account, region), ()))
+                    kms_label = None
+                    if v.kms_key == "create":
+                        kms_label = self.scoped(f"vault_{key}", account, region)
+                        a.kms_keys.append(KmsKey(
+                            label=kms_label,
+                            provider=self.alias(account, region),
+                            description=f"dsql-backup {p.name}: encrypts recovery points in vault {name} ({region})",
+                            alias=naming.vault_key_alias(p.name, key),
+                            policy=_frozen(self.vault_key_policy(acct_id, region, sources)),
+                            origin=json_path(("vaults", key, "kms_key")),
+                        ))
+                    a.vaults.append(Vault(
+                        label=label,
+                        key=key,
+                        provider=self.alias(account, region),
+                        account=account,
+                        account_id=acct_id,
+                        region=region,
+                        name=name,
+                        arn=vault_arn(region, acct_id, name),
+                        kms_key_arn=v.kms_key if v.kms_key.startswith("arn:") else None,
+                        kms_key_label=kms_label,
+                        lock=Lock(v.lock.mode, v.lock.min_retention_days, v.lock.max_retention_days,
+                                  v.lock.changeable_for_days if v.lock.mode == "compliance" else None)
+                        if v.lock else None,
+                        access_policy=self.vault_access_policy(v.allow_recovery_point_deletion, sources),
+                        notifications=Notifications(
+                            topic_arn=v.notifications.topic if v.notifications.topic.startswith("arn:") else None,
+                            events=tuple(sorted(v.notifications.events)),
+                            topic_name=naming.topic_name(p.name, key),
+                            topic_policy=None if v.notifications.topic.startswith("arn:") else _frozen({
+                                "Version": "2012-10-17",
+                                "Statement": [{
+                                    "Sid": "AwsBackupPublishes", "Effect": "Allow",
+                                    "Principal": {"Service": "backup.amazonaws.com"}, "Action": "SNS:Publish",
+                                    "Resource": Ref(f"aws_sns_topic.{label}.arn"),
+                                }],
+                            }),
+                        ) if v.notifications else None,
+                        tags=_frozen(dict(sorted(v.tags.items()))),
+                        origin=json_path(("vaults", key)),
+                    ))
+
+    def vault_label(self, key: str, account: str, region: str) -> str:
+        return self.scoped(key, account, region)
+
+    def add_plans(self) -> None:
+        p = self.p
+        for key in sorted(p.plans):
+            plan = p.plans[key]
+            for site in plan_sites(p, plan):
+                a = self.acc[site.account]
+                a.regions.add(site.region)
+                a.optin_regions.add(site.region)
+                a.needs_role = True
+                acct_id = self.account_id(site.account)
+                rules = []
+                for r in plan.rules:
+                    copies = []
+                    for c in r.copy_to:
+                        dest_account = copy_destination_account(p, c, site.account)
+                        assert dest_account is not None, "validated: the destination account resolves"
+                        same_root = self.root_of(dest_account) == self.root_of(site.account)
+                        for region in copy_regions(p, c, site):
+                            copies.append(CopyAction(
+                                destination_arn=vault_arn(region, self.account_id(dest_account),
+                                                          naming.vault_name(p.name, c.vault)),
+                                destination_vault_label=self.vault_label(c.vault, dest_account, region)
+                                if same_root else None,
+                                retention_days=c.retention_days,
+                            ))
+                    rules.append(BackupRule(
+                        name=r.name,
+                        schedule=r.schedule,
+                        timezone=r.timezone,
+                        start_window_minutes=r.start_window_minutes,
+                        completion_window_minutes=r.completion_window_minutes,
+                        vault_name=naming.vault_name(p.name, r.vault),
+                        vault_label=self.vault_label(r.vault, site.account, site.region),
+                        retention_days=r.retention_days,
+                        copies=tuple(sorted(copies, key=lambda x: x.destination_arn)),
+                        recovery_point_tags=_frozen(dict(sorted(r.recovery_point_tags.items()))),
+                    ))
+                label = self.scoped(key, site.account, site.region)
+                selections = []
+                refs, arns = self.cluster_refs(site.clusters, site.region)
+                if refs or arns:
+                    selections.append(Selection(
+                        label=label, name=naming.selection_name(p.name, key),
+                        resource_refs=refs, resource_arns=arns, tag_conditions=(),
+                    ))
+                if plan.targets.tags:
+                    selections.append(Selection(
+                        label=f"{label}_tags",
+                        name=f"{naming.selection_name(p.name, key)}-tags",
+                        resource_refs=(),
+                        resource_arns=(f"arn:{PARTITION}:dsql:{site.region}:{acct_id}:cluster/*",),
+                        tag_conditions=tuple(sorted(plan.targets.tags.items())),
+                    ))
+                a.plans.append(BackupPlan(
+                    label=label,
+                    key=key,
+                    provider=self.alias(site.account, site.region),
+                    account=site.account,
+                    region=site.region,
+                    name=naming.plan_name(p.name, key),
+                    rules=tuple(rules),
+                    selections=tuple(selections),
+                    role_label=self.role_label(site.account),
+                    copy_destination_labels=tuple(sorted({
+                        c.destination_vault_label for r in rules for c in r.copies if c.destination_vault_label
+                    })),
+                    origin=json_path(("plans", key)),
+                ))
+
+    def cluster_refs(self, cluster_keys: Iterable[str], region: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        refs, arns = [], []
+        for ck in sorted(cluster_keys):
+            c = self.p.clusters[ck]
+            if region not in c.regions:
+                continue
+            if c.adopted:
+                arns.append(c.existing_arns[region])
+            else:
+                refs.append(naming.label(ck, region))
+        return tuple(refs), tuple(sorted(arns))
+
+    def role_label(self, account: str) -> str:
+        return f"backup_{account}" if self.single else "backup"
+
+    def add_restore_tests(self) -> None:
+        p = self.p
+        rtype = self.caps.restore_testing_dsql_type
+        for key in sorted(p.restore_testing):
+            t = p.restore_testing[key]
+            a = self.acc[t.account]
+            a.needs_role = True
+            acct_id = self.account_id(t.account)
+            for region in sorted(t.regions):
+                a.regions.add(region)
+                a.optin_regions.add(region)
+                label = self.scoped(key, t.account, region)
+                name = naming.restore_testing_plan_name(p.name, key)
+                selections = []
+                refs, arns = self.cluster_refs(t.target_clusters, region)
+                if refs or arns:
+                    selections.append(RestoreTestSelection(label=label, name=name, resource_refs=refs,
+                                                           resource_arns=arns, tag_conditions=()))
+                if t.target_tags:
+                    selections.append(RestoreTestSelection(label=f"{label}_tags", name=f"{name}_tags",
+                                                           resource_refs=(), resource_arns=(),
+                                                           tag_conditions=tuple(sorted(t.target_tags.items()))))
+                a.restore_tests.append(RestoreTest(
+                    label=label,
+                    key=key,
+                    provider=self.alias(t.account, region),
+                    region=region,
+                    name=name,
+                    schedule=t.schedule,
+                    timezone=t.timezone,
+                    algorithm=t.algorithm,
+                    include_vault_arns=tuple(sorted(
+                        vault_arn(region, acct_id, naming.vault_name(p.name, vk)) for vk in t.vaults)),
+                    selection_window_days=t.selection_window_days,
+                    start_window_hours=t.start_window_hours,
+                    validation_window_hours=t.validation_window_hours,
+                    resource_type=rtype,
+                    selections=tuple(selections),
+                    role_label=self.role_label(t.account),
+                    origin=json_path(("restore_testing", key)),
+                ))
+
+    def add_audit(self) -> None:
+        p = self.p
+        for key in sorted(p.frameworks):
+            f = p.frameworks[key]
+            a = self.acc[f.account]
+            for region in sorted(f.regions):
+                a.regions.add(region)
+                controls = []
+                for c in sorted(f.controls):
+                    params: tuple[tuple[str, str], ...] = ()
+                    if c == "minimum_retention":
+                        params = (("requiredRetentionDays", str(f.min_retention_days)),)
+                    elif c == "min_frequency_and_retention":
+                        params = (("requiredFrequencyUnit", "hours"),
+                                  ("requiredFrequencyValue", str(f.max_backup_interval_hours)),
+                                  ("requiredRetentionDays", str(f.min_retention_days)))
+                    elif c == "last_recovery_point_created":
+                        params = (("recoveryPointAgeUnit", "hours"),
+                                  ("recoveryPointAgeValue", str(f.max_backup_interval_hours)))
+                    controls.append(Control(CONTROLS[c], params))
+                a.frameworks.append(Framework(
+                    label=self.scoped(key, f.account, region),
+                    key=key,
+                    provider=self.alias(f.account, region),
+                    region=region,
+                    name=naming.framework_name(p.name, key),
+                    description=f.description or f"dsql-backup policy {p.name}: {key}",
+                    controls=tuple(sorted(controls, key=lambda c: c.name)),
+                    origin=json_path(("audit", "frameworks", key)),
+                ))
+        for key in sorted(p.reports):
+            rep = p.reports[key]
+            a = self.acc[rep.account]
+            for region in sorted(rep.regions):
+                a.regions.add(region)
+                a.reports.append(ReportPlan(
+                    label=self.scoped(key, rep.account, region),
+                    key=key,
+                    provider=self.alias(rep.account, region),
+                    region=region,
+                    name=naming.report_plan_name(p.name, key),
+                    template=rep.template,
+                    s3_bucket=rep.s3_bucket,
+                    s3_key_prefix=rep.s3_key_prefix,
+                    formats=tuple(sorted(rep.formats)),
+                    framework_labels=tuple(
+                        self.scoped(fk, rep.account, region) for fk in sorted(rep.frameworks)
+                        if fk in p.frameworks and p.frameworks[fk].account == rep.account
+                        and region in p.frameworks[fk].regions),
+                    origin=json_path(("audit", "reports", key)),
+                ))
+
+    # --- derived documents
+    def vault_access_policy(self, allow_deletion: bool, sources: list[str]) -> Mapping[str, Any] | None:
+        statements: list[dict[str, Any]] = []
+        if sources:
+            allow: dict[str, Any] = {"Sid": "AllowCopyIntoFromPolicyAccounts", "Effect": "Allow",
+                                     "Action": "backup:CopyIntoBackupVault", "Resource": "*"}
+            if self.p.organization:
+                allow["Principal"] = {"AWS": "*"}
+                allow["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": self.p.organization.id}}
+            else:
+                allow["Principal"] = {"AWS": [self.root_principal(s) for s in sources]}
+            statements.append(allow)
+        if not allow_deletion:
+            statements.append({"Sid": "DenyRecoveryPointDeletion", "Effect": "Deny", "Principal": {"AWS": "*"},
+                               "Action": "backup:DeleteRecoveryPoint", "Resource": "*"})
+        if not statements:
+            return None
+        return _frozen({"Version": "2012-10-17", "Statement": statements})
+
+    def root_principal(self, account: str) -> str:
+        return f"arn:{PARTITION}:iam::{self.account_id(account)}:root"
+
+    def vault_key_policy(self, account_id: str, region: str, sources: list[str]) -> dict[str, Any]:
+        statements: list[dict[str, Any]] = [
+            {"Sid": "AccountAdministers", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:{PARTITION}:iam::{account_id}:root"}, "Action": "kms:*", "Resource": "*"},
+        ]
+        if sources:
+            statements.append({
+                "Sid": "CopyingAccountsUseThroughBackup", "Effect": "Allow",
+                "Principal": {"AWS": [self.root_principal(s) for s in sources]},
+                "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
+                           "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:ViaService": f"backup.{region}.amazonaws.com"}},
+            })
+        return {"Version": "2012-10-17", "Statement": statements}
+
+    def cluster_key_policy(self, account: str, region: str) -> dict[str, Any]:
+        acct = self.account_id(account)
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "AccountAdministers", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:{PARTITION}:iam::{acct}:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "AuroraDsqlAndBackupUse", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:{PARTITION}:iam::{acct}:root"},
+             "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*",
+                        "kms:ReEncrypt*"],
+             "Resource": "*",
+             "Condition": {"StringEquals": {"kms:ViaService": [f"backup.{region}.amazonaws.com",
+                                                                f"dsql.{region}.amazonaws.com"]}}},
+        ]}
+
+    # --- roots
+    def roots(self) -> tuple[Root, ...]:
+        p = self.p
+        for key, a in self.acc.items():
+            if a.global_settings and not a.regions:
+                a.regions.add(self.home_region(key))
+        groups: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self.acc):
+            groups[self.root_of(key)].append(key)
+        waves = {name: self.wave(accts) for name, accts in groups.items()}
+        numbering = {w: i + 1 for i, w in enumerate(sorted({w for w, _ in waves.values()}))}
+        roots = []
+        for name in sorted(groups):
+            accts = groups[name]
+            wave, reason = waves[name]
+            roots.append(self.root(name, accts, numbering[wave], reason))
+        return tuple(roots)
+
+    def home_region(self, account: str) -> str:
+        if self.p.terraform.backend:
+            return self.p.terraform.backend.region
+        all_regions = sorted({r for a in self.acc.values() for r in a.regions})
+        return all_regions[0] if all_regions else "us-east-1"
+
+    def wave(self, accounts: list[str]) -> tuple[int, str]:
+        if any(self.acc[a].global_settings for a in accounts):
+            return 1, "management account: turns on cross-account backup for the organization"
+        if any(self.acc[a].receives_copies for a in accounts):
+            return 2, "receives cross-account copies: its vaults must exist before copies run"
+        return 3, "workload account"
+
+    def root(self, name: str, accounts: list[str], wave: int, reason: str) -> Root:
+        p = self.p
+        providers = []
+        for acct in accounts:
+            a = self.acc[acct]
+            info = p.accounts[acct]
+            for region in sorted(a.regions):
+                providers.append(Provider(
+                    alias=self.alias(acct, region), account=acct, account_id=info.id, region=region,
+                    role_arn=info.role_arn, external_id=info.external_id, session_name=f"dsql-backup-{p.name}",
+                ))
+        b = p.terraform.backend
+        backend = Backend(
+            bucket=b.bucket, region=b.region, key=f"{b.key_prefix}/{p.name}/{name}/terraform.tfstate",
+            use_lockfile=b.use_lockfile, encrypt=b.encrypt, dynamodb_table=b.dynamodb_table, role_arn=b.role_arn,
+        ) if b else None
+
+        def gather(attr: str) -> tuple[Any, ...]:
+            return tuple(x for acct in accounts for x in getattr(self.acc[acct], attr))
+
+        roles = tuple(
+            BackupRole(label=self.role_label(acct), provider=self.alias(acct, sorted(self.acc[acct].regions)[0]),
+                       account=acct, name=naming.backup_role_name(p.name))
+            for acct in accounts if self.acc[acct].needs_role
+        )
+        region_settings = tuple(
+            RegionSettings(label=self.alias(acct, region), provider=self.alias(acct, region), region=region)
+            for acct in accounts for region in sorted(self.acc[acct].optin_regions)
+        )
+        gs = None
+        for acct in accounts:
+            if self.acc[acct].global_settings:
+                org = p.organization
+                assert org is not None
+                gs = GlobalSettings(
+                    label="organization", provider=self.alias(acct, sorted(self.acc[acct].regions)[0]),
+                    settings=_frozen({
+                        "isCrossAccountBackupEnabled": "true",
+                        "isDelegatedAdministratorEnabled": "true" if org.delegated_administrator else "false",
+                        "isMpaEnabled": "true" if org.multi_party_approval else "false",
+                    }),
+                )
+        return Root(
+            name=name,
+            accounts=tuple(accounts),
+            account_ids=tuple(p.accounts[a].id for a in accounts),
+            regions=tuple(sorted({pr.region for pr in providers})),
+            wave=wave,
+            wave_reason=reason,
+            required_version=p.terraform.required_version,
+            provider_version=p.terraform.aws_provider_version,
+            backend=backend,
+            default_tags=_frozen(dict(sorted(p.defaults.tags.items()))),
+            providers=tuple(providers),
+            kms_keys=tuple(sorted(gather("kms_keys"), key=lambda k: k.label)),
+            clusters=tuple(sorted(gather("clusters"), key=lambda c: c.label)),
+            vaults=tuple(sorted(gather("vaults"), key=lambda v: v.label)),
+            roles=roles,
+            region_settings=region_settings,
+            global_settings=gs,
+            plans=tuple(sorted(gather("plans"), key=lambda x: x.label)),
+            restore_tests=tuple(sorted(gather("restore_tests"), key=lambda x: x.label)),
+            frameworks=tuple(sorted(gather("frameworks"), key=lambda x: x.label)),
+            reports=tuple(sorted(gather("reports"), key=lambda x: x.label)),
+        )
+
+
+def build_model(policy: Policy, caps: Capabilities) -> Model:
+    """The compiled model of a policy that passed validation (references resolve, names fit)."""
+    return _Builder(policy, caps).build()

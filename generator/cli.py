@@ -1,0 +1,209 @@
+"""The command line: the only module that prints and chooses exit codes.
+
+Exit codes: 0 ok, 1 the policy has errors (or warnings with --strict), 2 usage error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TextIO
+
+from generator import __version__, report
+from generator.diagnostics import Diagnostic
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+_MAIN_HELP = """\
+Compile one YAML policy into Terraform that protects Amazon Aurora DSQL clusters with AWS Backup.
+
+Start here:
+  dsql-backup validate examples/single-region.yaml      check a policy (file:line:col errors)
+  dsql-backup compile examples/single-region.yaml -o out  write Terraform roots to out/
+  dsql-backup plan --offline examples/single-region.yaml  preview with terraform, no credentials
+  dsql-backup schema > policy.schema.json                 the JSON Schema, for editors
+
+Exit codes: 0 ok, 1 policy invalid, 2 usage error, 3 internal error (rerun with --debug).
+"""
+
+_COMPILE_HELP = """\
+examples:
+  dsql-backup compile policy.yaml -o out                 one root per account: out/<account>/*.tf
+  dsql-backup compile policy.yaml -o out --layout single one root for every account and Region
+  (cd out/prod && terraform init && terraform plan)
+
+The output directory gets manifest.json (roots, accounts, Regions, resource counts, content hashes and
+the apply order in waves) and a marker file. Compiling again replaces the generated files and keeps
+everything else in it (terraform state, .terraform/). An invalid policy writes nothing.
+"""
+
+_VALIDATE_HELP = """\
+examples:
+  dsql-backup validate policy.yaml
+  dsql-backup validate --strict policies/*.yaml          warnings fail too
+  dsql-backup validate --format sarif policy.yaml > dsql-backup.sarif   GitHub code scanning
+  dsql-backup validate --format json policy.yaml | jq '.diagnostics[] | .code'
+
+Every problem is reported at once as FILE:LINE:COL: SEVERITY CODE message, followed by a hint.
+Exit codes: 0 valid (warnings allowed unless --strict), 1 invalid, 2 usage error, 3 internal error.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dsql-backup", description=_MAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"dsql-backup {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check policies against the schema and the semantic rules",
+                       description="Check one or more policies: YAML, JSON Schema, then semantic rules.",
+                       epilog=_VALIDATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("policies", nargs="+", metavar="POLICY", help="policy YAML file(s)")
+    v.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format (default text)")
+    v.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+    v.add_argument("--quiet", "-q", action="store_true", help="text format: print only errors and warnings")
+
+    c = sub.add_parser("compile", help="compile a policy into Terraform roots",
+                       description="Validate a policy and write one Terraform root per account (or one for all) "
+                       "plus manifest.json into the output directory.",
+                       epilog=_COMPILE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("policy", metavar="POLICY", help="policy YAML file")
+    c.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    c.add_argument("--layout", choices=("per-account", "single"),
+                   help="per-account: one root per account (default); single: one root for everything "
+                   "(overrides terraform.layout in the policy)")
+    c.add_argument("--format", choices=("hcl",), default="hcl", help="output format (default hcl)")
+    c.add_argument("--force", action="store_true",
+                   help="write into a directory dsql-backup did not create (it is moved aside first, not deleted)")
+    c.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
+
+    sub.add_parser("schema", help="print the policy JSON Schema (Draft 2020-12)",
+                   description="Print the JSON Schema of policy v1, for editors and other tools.")
+    sub.add_parser("codes", help="list every diagnostic code",
+                   description="List every diagnostic code with its severity and meaning (Markdown table).")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+            return int(exc.code or 0)
+        if args.command is None:
+            parser.print_help(out)
+            return EXIT_USAGE
+        return int(_COMMANDS[args.command](args, out, err))
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the one top-level catch
+        if debug:
+            traceback.print_exc(file=err)
+        else:
+            err.write(f"dsql-backup: internal error: {type(exc).__name__}: {exc}\n"
+                      "This is a bug in dsql-backup. Rerun with --debug for a traceback and report it.\n")
+        return EXIT_INTERNAL
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.validate import validate_file
+
+    results: list[tuple[str, Sequence[Diagnostic]]] = []
+    for path in args.policies:
+        v = validate_file(path)
+        results.append((v.file, v.diagnostics))
+    all_diags = [d for _, ds in results for d in ds]
+    errors, warnings = report.counts(all_diags)
+    if args.format == "json":
+        out.write(report.as_json(results, strict=args.strict))
+    elif args.format == "sarif":
+        out.write(report.as_sarif(results))
+    else:
+        color = out.isatty() and "NO_COLOR" not in os.environ
+        out.write(report.as_text(all_diags, color=color))
+        if not args.quiet:
+            for f, ds in results:
+                err.write(report.summary_line([f], ds) + "\n")
+    if errors or (args.strict and warnings):
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _print_diagnostics(diags: Sequence[Diagnostic], out: TextIO) -> None:
+    color = out.isatty() and "NO_COLOR" not in os.environ
+    out.write(report.as_text(diags, color=color))
+
+
+def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import dataclasses
+
+    from generator.compile import compile_policy
+    from generator.validate import validate_file
+    from generator.writer import OutputError, write_output
+
+    v = validate_file(args.policy)
+    _print_diagnostics(v.diagnostics, out)
+    if v.policy is None:
+        err.write(report.summary_line([v.file], v.diagnostics) + "; nothing written\n")
+        return EXIT_INVALID
+    policy = v.policy
+    if args.layout:
+        policy = dataclasses.replace(policy, terraform=dataclasses.replace(policy.terraform, layout=args.layout))
+    compiled = compile_policy(policy, args.format)
+    roots = compiled.manifest["roots"]
+    if not args.quiet and len(roots) > 1:
+        for i, r in enumerate(roots, 1):
+            err.write(f"[{i}/{len(roots)}] {r['name']}: {r['resources']} resources, wave {r['wave']}\n")
+    try:
+        result = write_output(compiled.files, args.output, force=args.force)
+    except OutputError as exc:
+        err.write(f"dsql-backup: error DSB901 {exc.message}\n    hint: {exc.hint}\n")
+        return EXIT_INVALID
+    if not args.quiet:
+        if result.moved_aside:
+            err.write(f"moved the previous contents of {args.output} to {result.moved_aside}\n")
+        if result.kept:
+            err.write(f"kept {len(result.kept)} file(s) that compile does not generate (state, .terraform)\n")
+        totals = compiled.manifest["totals"]
+        waves = " -> ".join("[" + ", ".join(w["roots"]) + "]" for w in compiled.manifest["apply_order"])
+        err.write(f"compiled {policy.name}: {totals['roots']} root(s), {totals['resources']} resources "
+                  f"in {args.output} (apply order {waves})\n")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.schema_check import schema_text
+
+    out.write(schema_text())
+    return EXIT_OK
+
+
+def _cmd_codes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out.write(report.codes_markdown())
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "validate": _cmd_validate,
+    "compile": _cmd_compile,
+    "schema": _cmd_schema,
+    "codes": _cmd_codes,
+}
