@@ -10,10 +10,13 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from generator import __version__, report
 from generator.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from generator.policy import Policy
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -38,6 +41,17 @@ examples:
 The output directory gets manifest.json (roots, accounts, Regions, resource counts, content hashes and
 the apply order in waves) and a marker file. Compiling again replaces the generated files and keeps
 everything else in it (terraform state, .terraform/). An invalid policy writes nothing.
+"""
+
+_PLAN_HELP = """\
+examples:
+  dsql-backup plan --offline policy.yaml                 preview every root, no AWS access at all
+  dsql-backup plan --offline policy.yaml --keep /tmp/pv  keep the scratch roots and plans to inspect
+
+Terraform is found through DSQL_BACKUP_TERRAFORM or PATH; the hashicorp/aws provider through
+DSQL_BACKUP_PROVIDER_MIRROR, TF_CLI_CONFIG_FILE's filesystem_mirror, a conventional mirror folder, or
+the registry. Exit codes: 0 every root planned, 1 the policy is invalid or a root failed to plan,
+2 usage error (or terraform missing), 3 internal error.
 """
 
 _VALIDATE_HELP = """\
@@ -86,6 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true",
                    help="write into a directory dsql-backup did not create (it is moved aside first, not deleted)")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
+
+    pl = sub.add_parser("plan", help="compile and run terraform plan on every root (--offline: no credentials)",
+                        description="Compile a policy into a scratch directory and run terraform init and plan on "
+                        "every root, in apply-wave order.", epilog=_PLAN_HELP,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    pl.add_argument("policy", metavar="POLICY", help="policy YAML file")
+    pl.add_argument("--offline", action="store_true",
+                    help="no network, no credentials: fake credentials, no assume_role, local backend "
+                    "(in the scratch copy only)")
+    pl.add_argument("--layout", choices=("per-account", "single"), help="override terraform.layout")
+    pl.add_argument("--parallel", type=int, default=2, metavar="N", help="roots planned at once (default 2)")
+    pl.add_argument("--keep", metavar="DIR", help="plan in DIR (created; must not exist) and keep it, "
+                    "instead of a temporary directory")
 
     sub.add_parser("schema", help="print the policy JSON Schema (Draft 2020-12)",
                    description="Print the JSON Schema of policy v1, for editors and other tools.")
@@ -153,20 +180,12 @@ def _print_diagnostics(diags: Sequence[Diagnostic], out: TextIO) -> None:
 
 
 def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import dataclasses
-
     from generator.compile import compile_policy
-    from generator.validate import validate_file
     from generator.writer import OutputError, write_output
 
-    v = validate_file(args.policy)
-    _print_diagnostics(v.diagnostics, out)
-    if v.policy is None:
-        err.write(report.summary_line([v.file], v.diagnostics) + "; nothing written\n")
+    policy = _load_valid(args.policy, args.layout, out, err)
+    if policy is None:
         return EXIT_INVALID
-    policy = v.policy
-    if args.layout:
-        policy = dataclasses.replace(policy, terraform=dataclasses.replace(policy.terraform, layout=args.layout))
     compiled = compile_policy(policy, args.format)
     roots = compiled.manifest["roots"]
     if not args.quiet and len(roots) > 1:
@@ -189,6 +208,72 @@ def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _load_valid(path: str, layout: str | None, out: TextIO, err: TextIO) -> Policy | None:
+    import dataclasses
+
+    from generator.validate import validate_file
+
+    v = validate_file(path)
+    _print_diagnostics(v.diagnostics, out)
+    if v.policy is None:
+        err.write(report.summary_line([v.file], v.diagnostics) + "; nothing written\n")
+        return None
+    if layout:
+        return dataclasses.replace(v.policy, terraform=dataclasses.replace(v.policy.terraform, layout=layout))
+    return v.policy
+
+
+def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from generator.compile import compile_policy
+    from generator.offline import RootPreview, preview
+    from generator.terraform import TerraformRunner, TerraformUnavailable
+
+    if not args.offline:
+        err.write("dsql-backup: plan needs --offline in this release: planning against real AWS accounts "
+                  "(credentials, state backends) is not implemented yet\n")
+        return EXIT_USAGE
+    if args.parallel < 1:
+        err.write("dsql-backup: --parallel takes a whole number >= 1\n")
+        return EXIT_USAGE
+    if args.keep and Path(args.keep).exists():
+        err.write(f"dsql-backup: --keep {args.keep}: the directory exists; name a new one\n")
+        return EXIT_USAGE
+    policy = _load_valid(args.policy, args.layout, out, err)
+    if policy is None:
+        return EXIT_INVALID
+    compiled = compile_policy(policy)
+    total = len(compiled.model.roots)
+
+    def progress(r: RootPreview) -> None:
+        err.write(f"  {r.root}: {r.status} ({r.seconds:.1f} s)\n")
+
+    with tempfile.TemporaryDirectory(prefix="dsql-backup-plan-") as tmp:
+        scratch = Path(args.keep) if args.keep else Path(tmp)
+        scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            runner = TerraformRunner.discover(scratch, plugin_cache=scratch / "plugin-cache", offline=True)
+        except TerraformUnavailable as exc:
+            err.write(f"dsql-backup: error DSB902 {exc.message}\n    hint: {exc.hint}\n")
+            return EXIT_USAGE
+        err.write(f"planning {total} root(s) offline with {runner.binary} ...\n")
+        results = preview(compiled, runner, scratch, parallel=args.parallel, progress=progress)
+    width = max(len(r.root) for r in results)
+    out.write(f"{'root'.ljust(width)}  wave  status      add  change  destroy  seconds\n")
+    for r in results:
+        out.write(f"{r.root.ljust(width)}  {r.wave:>4}  {r.status:<10} {r.add:>4}  {r.change:>6}  {r.destroy:>7}"
+                  f"  {r.seconds:>7.1f}\n")
+    failed = [r for r in results if r.status == "error"]
+    for r in failed:
+        for d in r.diagnostics:
+            out.write(f"{r.root}: {d.severity} {d.summary}" + (f": {d.detail}" if d.detail else "") + "\n")
+    err.write(f"{total - len(failed)} of {total} root(s) planned" + (f"; failed: {', '.join(r.root for r in failed)}"
+              if failed else "") + (f"; kept in {args.keep}" if args.keep else "") + "\n")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.schema_check import schema_text
 
@@ -204,6 +289,7 @@ def _cmd_codes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 _COMMANDS = {
     "validate": _cmd_validate,
     "compile": _cmd_compile,
+    "plan": _cmd_plan,
     "schema": _cmd_schema,
     "codes": _cmd_codes,
 }
