@@ -87,8 +87,8 @@ class _Builder:
         self.caps = caps
         self.single = policy.terraform.layout == "single"
         self.acc: dict[str, _Acc] = defaultdict(_Acc)
-        # (vault key, region) -> source account keys that copy into it from another account
-        self.copy_in: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # (vault key, account, region) -> source account keys that copy into it from another account
+        self.copy_in: dict[tuple[str, str, str], set[str]] = defaultdict(set)
 
     # --- naming helpers that depend on the layout
     def alias(self, account: str, region: str) -> str:

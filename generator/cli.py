@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 the policy has errors (or warnings with --strict), 2 usage e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
@@ -78,8 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dsql-backup {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show a traceback on internal errors")
 
-    v = sub.add_parser("validate", help="check policies against the schema and the semantic rules",
+    v = sub.add_parser("validate", parents=[common], help="check policies against the schema and the semantic rules",
                        description="Check one or more policies: YAML, JSON Schema, then semantic rules.",
                        epilog=_VALIDATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("policies", nargs="+", metavar="POLICY", help="policy YAML file(s)")
@@ -87,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
     v.add_argument("--quiet", "-q", action="store_true", help="text format: print only errors and warnings")
 
-    c = sub.add_parser("compile", help="compile a policy into Terraform roots",
+    c = sub.add_parser("compile", parents=[common], help="compile a policy into Terraform roots",
                        description="Validate a policy and write one Terraform root per account (or one for all) "
                        "plus manifest.json into the output directory.",
                        epilog=_COMPILE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write into a directory dsql-backup did not create (it is moved aside first, not deleted)")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
 
-    pl = sub.add_parser("plan", help="compile and run terraform plan on every root (--offline: no credentials)",
+    pl = sub.add_parser("plan", parents=[common], help="compile and run terraform plan on every root (--offline: no credentials)",
                         description="Compile a policy into a scratch directory and run terraform init and plan on "
                         "every root, in apply-wave order.", epilog=_PLAN_HELP,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -114,10 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--keep", metavar="DIR", help="plan in DIR (created; must not exist) and keep it, "
                     "instead of a temporary directory")
 
-    sub.add_parser("schema", help="print the policy JSON Schema (Draft 2020-12)",
-                   description="Print the JSON Schema of policy v1, for editors and other tools.")
-    sub.add_parser("codes", help="list every diagnostic code",
-                   description="List every diagnostic code with its severity and meaning (Markdown table).")
+    sub.add_parser("schema", parents=[common], help="print the policy JSON Schema (Draft 2020-12)",
+                   description="Print the JSON Schema of policy v1, for editors and other tools.",
+                   epilog="examples:\n  dsql-backup schema > policy.schema.json\n"
+                   "  # then, first line of a policy:  # yaml-language-server: $schema=policy.schema.json",
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_parser("codes", parents=[common], help="list every diagnostic code",
+                   description="List every diagnostic code with its severity and meaning (Markdown table).",
+                   epilog="examples:\n  dsql-backup codes\n  dsql-backup codes | grep DSB604",
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
     return parser
 
 
@@ -128,12 +137,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     debug = "--debug" in args_list
     try:
         parser = build_parser()
-        try:
-            args = parser.parse_args(args_list)
-        except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+        try:  # argparse prints help, versions and usage errors itself: send them to our streams
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                args = parser.parse_args(args_list)
+        except SystemExit as exc:  # --help/--version exit 0, usage errors exit 2
             return int(exc.code or 0)
         if args.command is None:
-            parser.print_help(out)
+            parser.print_help(err)
             return EXIT_USAGE
         return int(_COMMANDS[args.command](args, out, err))
     except KeyboardInterrupt:
@@ -254,7 +264,7 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scratch = Path(args.keep) if args.keep else Path(tmp)
         scratch.mkdir(parents=True, exist_ok=True)
         try:
-            runner = TerraformRunner.discover(scratch, plugin_cache=scratch / "plugin-cache", offline=True)
+            runner = TerraformRunner.discover(scratch, offline=True)
         except TerraformUnavailable as exc:
             err.write(f"dsql-backup: error DSB902 {exc.message}\n    hint: {exc.hint}\n")
             return EXIT_USAGE

@@ -535,7 +535,7 @@ def _five_field_hint(parts: list[str]) -> str:
 
 def _count_error(tokens: list[tuple[str, int]], expression: str) -> tuple[str, str, int]:
     n = len(tokens)
-    where = tokens[6][1] if n > 6 else len(expression) - 1
+    where = tokens[6][1] if n > 6 else 0
     if n == 5:
         return (
             "the cron expression has 5 fields; AWS cron has 6: Minutes Hours Day-of-month Month Day-of-week "

@@ -222,6 +222,16 @@ class SourceMap:
         span = _span(vnode) if len(steps) == len(path) + 1 or knode is None else _span(knode)
         return (span.line, span.column)
 
+    def anchor(self, path: Path) -> tuple[int, int]:
+        """Where a diagnostic about the value at ``path`` points: a scalar or a one-line value (``[a, b]``)
+        at the value; a mapping or list that spans lines at its key (``lock:``), which names it."""
+        pair = self._pair(path)
+        if pair is not None and pair[0] is not None and not isinstance(pair[1], ScalarNode):
+            key, value = _span(pair[0]), _span(pair[1])
+            if value.line != key.line:
+                return (key.line, key.column)
+        return self.locate(path)
+
     def scalar(self, path: Path) -> ScalarInfo | None:
         """How the scalar at ``path`` was written; None when there is no scalar there."""
         pair = self._pair(path)

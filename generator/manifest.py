@@ -43,7 +43,7 @@ def content_hash(files: Mapping[str, str]) -> str:
 
 def build_manifest(model: Model, files: Mapping[str, str], output_format: str) -> dict[str, Any]:
     """``files`` are keyed ``<root>/<file>``; the manifest lists them per root with counts and a hash."""
-    roots = []
+    roots: list[dict[str, Any]] = []
     for root in model.roots:
         own = {p.split("/", 1)[1]: t for p, t in files.items() if p.split("/", 1)[0] == root.name}
         counts = resource_types(own)
@@ -59,7 +59,7 @@ def build_manifest(model: Model, files: Mapping[str, str], output_format: str) -
             "content_hash": content_hash(own),
             "files": sorted(own),
         })
-    waves = []
+    waves: list[dict[str, Any]] = []
     for w in sorted({r["wave"] for r in roots}):
         members = [r for r in roots if r["wave"] == w]
         waves.append({"wave": w, "roots": [r["name"] for r in members], "reason": members[0]["wave_reason"]})

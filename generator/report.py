@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,7 +69,7 @@ def as_json(results: Sequence[tuple[str, Sequence[Diagnostic]]], *, strict: bool
         "tool": {"name": "dsql-backup", "version": __version__},
         "valid": errors == 0 and not (strict and warnings),
         "summary": {"files": len(results), "errors": errors, "warnings": warnings},
-        "files": [{"file": f, "valid": counts(ds)[0] == 0} for f, ds in results],
+        "files": [{"file": f, "valid": counts(ds)[0] == 0 and not (strict and counts(ds)[1])} for f, ds in results],
         "diagnostics": [_diag_dict(d) for d in all_diags],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -134,7 +135,8 @@ def as_sarif(results: Sequence[tuple[str, Sequence[Diagnostic]]]) -> str:
 
 
 def _uri(file: str) -> str:
-    return file.replace("\\", "/").removeprefix("./")
+    """A relative URI reference, as SARIF requires (spaces and other reserved characters escaped)."""
+    return quote(file.replace("\\", "/").removeprefix("./"), safe="/:@!$&'()*+,;=-._~")
 
 
 def codes_markdown() -> str:

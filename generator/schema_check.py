@@ -88,8 +88,19 @@ def _validator() -> Draft202012Validator:
 def check_schema(data: dict[str, Any], source_map: SourceMap, file: str) -> list[Diagnostic]:
     """Every schema problem of the document, one diagnostic each, located in the YAML."""
     out: list[Diagnostic] = []
+    leaves: list[ValidationError] = []
     for error in _validator().iter_errors(data):
-        out.extend(_diagnostics_for(_leaf(error), data, source_map))
+        choice = _exclusive_fields(error)
+        if choice is not None:
+            out.append(_choice_diagnostic(error, choice, source_map))
+        else:
+            leaves.append(_leaf(error))
+    # A value that must be one exact word (const/enum) fails "type" too: report only the more specific error.
+    specific = {tuple(e.absolute_path) for e in leaves if e.validator in ("const", "enum")}
+    for error in leaves:
+        if error.validator == "type" and tuple(error.absolute_path) in specific:
+            continue
+        out.extend(_diagnostics_for(error, data, source_map))
     return [d.with_file(file) for d in out]
 
 
@@ -129,6 +140,33 @@ def _split_path(path: str) -> list[str | int]:
             out.append(int(path[i + 1 : j]))
             i = j + 1
     return out
+
+
+def _exclusive_fields(error: ValidationError) -> list[str] | None:
+    """The field names of a ``oneOf: [{required: [a]}, {required: [b]}]`` choice ("exactly one of a, b")."""
+    if error.validator != "oneOf" or not isinstance(error.instance, dict):
+        return None
+    alts: Any = error.validator_value
+    names = []
+    for alt in alts:
+        if not (isinstance(alt, dict) and set(alt) == {"required"} and len(alt["required"]) == 1):
+            return None
+        names.append(str(alt["required"][0]))
+    return names
+
+
+def _choice_diagnostic(error: ValidationError, names: list[str], smap: SourceMap) -> Diagnostic:
+    path = tuple(error.absolute_path)
+    assert isinstance(error.instance, dict)
+    present = [n for n in names if n in error.instance]
+    line, col = _key_pos(smap, path) if path else (1, 1)
+    options = " or ".join(f"'{n}'" for n in names)
+    if present:
+        return diag("DSB100", f"{_describe_path(path)} has both {' and '.join(repr(n) for n in present)}; "
+                    f"write exactly one of {options}", f"keep one of {', '.join(present)}",
+                    line=line, column=col, path=json_path(path))
+    return diag("DSB101", f"{_describe_path(path)} needs one of {options}", f"add {options}",
+                line=line, column=col, path=json_path(path))
 
 
 def _leaf(error: ValidationError) -> ValidationError:
@@ -171,6 +209,8 @@ def _diagnostics_for(error: ValidationError, data: dict[str, Any], smap: SourceM
 
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
+        if isinstance(error.instance, dict) and any(RENAMED.get(k) == missing for k in error.instance):
+            return  # DSB110 on the old name already says what to write
         line, col = _key_pos(smap, path) if path else (1, 1)
         desc = schema.get("properties", {}).get(missing, {}).get("description", "")
         yield diag(
@@ -194,22 +234,25 @@ def _diagnostics_for(error: ValidationError, data: dict[str, Any], smap: SourceM
         )
         return
 
-    line, col = smap.locate(path)
     info = smap.scalar(path)
-    if info is not None and info.plain and info.resolved != "str" and _wants_string(schema):
+    line, col = smap.anchor(path)
+    if info is not None and info.plain and info.resolved != "str" and _wants_string(schema) \
+            and _validator().evolve(schema=schema).is_valid(info.text):
         yield diag("DSB109", *_yaml11_message(path, info.text, info.resolved), line=line, column=col, path=where)
         return
 
-    if validator == "const" and path == ("version",):
+    if validator == "const" and path == ("version",) and _is_number(error.instance):
         yield diag(
             "DSB108",
-            f"policy version {error.instance!r} is not supported by this release",
+            f"policy version {_short(error.instance)} is not supported by this release",
             "write 'version: 1' (the only version this release reads)",
             line=line, column=col, path=where,
         )
         return
 
     code = _CODE_BY_VALIDATOR.get(validator, "DSB100")
+    if validator == "const" and _is_number(error.validator_value) and not _is_number(error.instance):
+        code = "DSB103"
     yield diag(code, _message(error, path), _hint(error, schema), line=line, column=col, path=where)
 
 
@@ -218,6 +261,10 @@ def _key_pos(smap: SourceMap, path: Sequence[str | int]) -> tuple[int, int]:
     if span is not None:
         return span.line, span.column
     return smap.locate(path)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _wants_string(schema: dict[str, Any]) -> bool:
@@ -260,33 +307,35 @@ def _article(kind: str) -> str:
 def _message(error: ValidationError, path: Sequence[str | int]) -> str:
     field = _describe_path(path)
     v = str(error.validator)
-    inst = error.instance
+    inst: Any = error.instance
+    vv: Any = error.validator_value
     if v == "type":
-        return f"{field} must be {_type_words(error.validator_value)}, got {_value_words(inst)}"
+        return f"{field} must be {_type_words(vv)}, got {_value_words(inst)}"
     if v == "enum":
-        return f"{field}: {_short(inst)} is not one of {', '.join(map(_short, error.validator_value))}"
+        return f"{field}: {_short(inst)} is not one of {', '.join(map(_short, vv))}"
     if v == "const":
-        return f"{field} must be {_short(error.validator_value)}, got {_short(inst)}"
+        return f"{field} must be {_short(vv)}, got {_short(inst)}"
     if v == "pattern":
         return f"{field}: {_short(inst)} does not match the expected form"
     if v in ("minimum", "exclusiveMinimum"):
-        return f"{field}: {inst} is below the minimum of {error.validator_value}"
+        return f"{field}: {inst} is below the minimum of {vv}"
     if v in ("maximum", "exclusiveMaximum"):
-        return f"{field}: {inst} is above the maximum of {error.validator_value}"
+        return f"{field}: {inst} is above the maximum of {vv}"
     if v == "minLength":
-        return f"{field}: {_short(inst)} is shorter than {error.validator_value} characters"
+        return f"{field}: {_short(inst)} is shorter than {vv} characters"
     if v == "maxLength":
-        return f"{field}: {_short(inst)} is longer than {error.validator_value} characters"
+        return f"{field}: {_short(inst)} is longer than {vv} characters"
     if v == "minItems":
-        return f"{field} needs at least {error.validator_value} item(s)"
+        return f"{field} needs at least {vv} item(s)"
     if v == "maxItems":
-        return f"{field} allows at most {error.validator_value} item(s), got {len(inst)}"
+        return f"{field} allows at most {vv} item(s), got {len(inst)}"
     if v == "uniqueItems":
-        return f"{field} lists the same item twice"
+        dup = next((x for i, x in enumerate(inst) if x in inst[:i]), None)
+        return f"{field} lists {_short(dup)} twice"
     if v == "minProperties":
-        return f"{field} needs at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}"
+        return f"{field} needs at least {vv} entr{'y' if vv == 1 else 'ies'}"
     if v == "maxProperties":
-        return f"{field} allows at most {error.validator_value} entries, got {len(inst)}"
+        return f"{field} allows at most {vv} entries, got {len(inst)}"
     if v in ("oneOf", "anyOf"):
         return f"{field} does not match any allowed form"
     if v == "not":
@@ -296,16 +345,26 @@ def _message(error: ValidationError, path: Sequence[str | int]) -> str:
 
 def _hint(error: ValidationError, schema: dict[str, Any]) -> str:
     v = str(error.validator)
+    vv: Any = error.validator_value
     if v == "enum" and isinstance(error.instance, str):
-        close = _did_you_mean(error.instance, [str(x) for x in error.validator_value])
+        close = _did_you_mean(error.instance, [str(x) for x in vv])
         if close:
             return close
+    if v == "enum":
+        return "allowed: " + ", ".join(map(str, vv))
+    if v == "uniqueItems":
+        return "list each item once"
+    parts = []
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and "minimum" in schema \
+            and "maximum" in schema:
+        parts.append(f"allowed: {schema['minimum']} to {schema['maximum']}")
     desc = schema.get("description", "")
     if desc:
-        return _first_sentence(desc)
-    if v == "enum":
-        return "allowed: " + ", ".join(map(str, error.validator_value))
-    return ""
+        parts.append(_first_sentence(desc))
+    examples = schema.get("examples")
+    if examples and v in ("type", "pattern", "minItems", "maxItems", "minLength", "maxLength", "oneOf", "anyOf"):
+        parts.append(f"for example: {json.dumps(examples[0], ensure_ascii=False)}")
+    return "; ".join(parts)
 
 
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
@@ -329,8 +388,8 @@ def _type_words(t: Any) -> str:
     names = {"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
              "object": "a mapping", "array": "a list", "null": "null"}
     if isinstance(t, list):
-        return " or ".join(names.get(x, x) for x in t)
-    return names.get(t, str(t))
+        return " or ".join(names.get(str(x), str(x)) for x in t)
+    return names.get(str(t), str(t))
 
 
 def _value_words(v: Any) -> str:

@@ -530,12 +530,22 @@ class TerraformRunner:
         env: Mapping[str, str] | None = None,
         *,
         plugin_cache: Path | None = None,
+        require_mirror: bool = False,
         **kwargs: Any,
     ) -> TerraformRunner:
-        """Find terraform and the mirror from ``env``, write ``workdir/terraformrc``, return a runner."""
+        """Find terraform and the mirror from ``env``, write ``workdir/terraformrc``, return a runner.
+
+        Without a mirror terraform downloads providers; ``require_mirror`` makes that TerraformUnavailable.
+        """
         source = dict(os.environ if env is None else env)
         binary = find_terraform(source)
         mirror = find_provider_mirror(source)
+        if mirror is None and require_mirror:
+            raise TerraformUnavailable(
+                "no offline mirror of the hashicorp/aws provider was found",
+                f"set {MIRROR_ENV} to the folder that holds "
+                f"{_MIRROR_MARKER}/hashicorp/aws/<version>/{os_arch()}/",
+            )
         config = write_cli_config(mirror, workdir / "terraformrc", plugin_cache)
         return cls(binary, config, base_env=source, **kwargs)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +45,7 @@ def _validate(loaded: Loaded) -> Validation:
     if ("*",) not in broken:
         typed = parse_policy(_without(loaded.data, broken))
         ctx = Context(typed, loaded.source_map, load_capabilities(),
-                      frozenset(b for b in broken if len(b) == 2))  # type: ignore[misc]
+                      frozenset((b[0], b[1]) for b in broken if len(b) == 2))
         for rule in ALL_RULES:
             diags.extend(d.with_file(loaded.file) for d in rule(ctx))
         policy = typed
@@ -58,16 +57,19 @@ def _without(data: dict[str, Any], broken: set[tuple[str, ...]]) -> dict[str, An
     """The document minus the entries that failed the schema, so rules only see well-formed values."""
     if not broken:
         return data
-    out = copy.copy(data)
-    for entry in broken:
-        section, key = entry[0], entry[1]
+    out = dict(data)
+    drop: dict[str, set[str]] = {}
+    for section, key in (b for b in broken if len(b) == 2):
         if key == "":
             out.pop(section, None)
-        elif section.startswith("audit."):
+        else:
+            drop.setdefault(section, set()).add(key)
+    for section, keys in drop.items():
+        if section.startswith("audit."):
             sub = section.split(".", 1)[1]
             audit = dict(out.get("audit") or {})
-            audit[sub] = {k: v for k, v in (audit.get(sub) or {}).items() if k != key}
+            audit[sub] = {k: v for k, v in (audit.get(sub) or {}).items() if k not in keys}
             out["audit"] = audit
         else:
-            out[section] = {k: v for k, v in (out.get(section) or {}).items() if k != key}
+            out[section] = {k: v for k, v in (out.get(section) or {}).items() if k not in keys}
     return out

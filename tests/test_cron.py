@@ -135,7 +135,7 @@ def test_runs_per_day_and_times_of_day() -> None:
             CronError(
                 f"the cron expression has 5 fields; AWS cron has 6: {FIELDS}",
                 "AWS cron has 6 fields (a Year field at the end, '?' in a day field): cron(0 5 ? * * *)",
-                14,
+                0,  # the whole expression is wrong: point at its start
             ),
         ),
         (

@@ -13,6 +13,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,7 +104,9 @@ resource "aws_backup_plan" "daily" {{
 JSON_ROOT = {
     "terraform": {
         "required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}},
-        "backend": {"s3": {"bucket": "dsql-backup-state", "key": "prod/terraform.tfstate", "region": "us-east-1"}},
+        "backend": {
+            "s3": {"bucket": "dsql-backup-state", "key": "prod/terraform.tfstate", "region": "us-east-1"}
+        },
     },
     "provider": {
         "aws": [
@@ -171,7 +174,8 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> TerraformRunner:
     if mirror is None:
         pytest.fail(
             "no offline mirror of hashicorp/aws found: set "
-            f"{MIRROR_ENV} to the folder holding registry.terraform.io/ (searched {default_search_roots(env)})",
+            f"{MIRROR_ENV} to the folder holding registry.terraform.io/ "
+            f"(searched {[str(p) for p in default_search_roots(env)]})",
             pytrace=False,
         )
     config = write_cli_config(mirror, tmp_path_factory.mktemp("tfcli") / "terraformrc")
@@ -194,7 +198,7 @@ def _tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-# --------------------------------------------------------------------------------- offline plan, real terraform
+# ------------------------------------------------------------------------- offline plan, real terraform
 
 
 def test_offline_plan_of_hcl_and_json_roots(runner: TerraformRunner, tmp_path: Path) -> None:
@@ -203,7 +207,7 @@ def test_offline_plan_of_hcl_and_json_roots(runner: TerraformRunner, tmp_path: P
     jsn = _write(tmp_path / "compiled" / "json", {"main.tf.json": json.dumps(JSON_ROOT, indent=2)})
     copies = [prepare_offline_copy(r, tmp_path / "scratch" / r.name, PROVIDERS) for r in (hcl, jsn)]
 
-    def preview(root: Path) -> tuple[bool, PlanResult, dict[str, object]]:
+    def preview(root: Path) -> tuple[bool, PlanResult, dict[str, Any]]:
         init = runner.init(root)
         assert init.ok, init.diagnostics
         plan = runner.plan(root)
@@ -219,10 +223,35 @@ def test_offline_plan_of_hcl_and_json_roots(runner: TerraformRunner, tmp_path: P
         assert (plan.status, plan.add, plan.change, plan.destroy) == ("changes", 3, 0, 0)
         assert plan.planfile == root / "tfplan"
         assert sorted(plan.changes) == [(a, acts[0]) for a, acts in EXPECTED_CHANGES]
-        changes = sorted((rc["address"], rc["change"]["actions"]) for rc in shown["resource_changes"])  # type: ignore[attr-defined]
+        changes = sorted((rc["address"], rc["change"]["actions"]) for rc in shown["resource_changes"])
         assert changes == EXPECTED_CHANGES
         assert shown["format_version"] == "1.2"
     assert elapsed < 90, f"two offline previews took {elapsed:.1f} s"
+
+
+def test_without_the_assume_role_override_plan_cannot_work_offline(
+    runner: TerraformRunner, tmp_path: Path
+) -> None:
+    """Control for the test above: keep the static assume_role and plan must call STS, and fail.
+
+    Under ``unshare -n`` the call cannot leave the machine; without it (no unshare in CI) STS rejects the
+    fake credentials. Either way the same diagnostic comes back, quickly thanks to ``max_retries = 1``.
+    """
+    root = prepare_offline_copy(
+        _write(tmp_path / "root", {"main.tf": HCL_ROOT}), tmp_path / "scratch", PROVIDERS
+    )
+    override = root / OFFLINE_OVERRIDE_NAME
+    neutraliser = '\n  dynamic "assume_role" {\n    for_each = []\n    content {}\n  }\n'
+    assert neutraliser in override.read_text()
+    override.write_text(override.read_text().replace(neutraliser, ""))
+    assert runner.init(root).ok
+    plan = runner.plan(root)
+    assert plan.status == "error"
+    assert next(d.summary for d in plan.diagnostics if d.severity == "error") == "Cannot assume IAM Role"
+    if UNSHARE:
+        assert any(
+            "network is unreachable" in d.detail or "no such host" in d.detail for d in plan.diagnostics
+        )
 
 
 def test_original_root_is_untouched_by_offline_copy(tmp_path: Path) -> None:
@@ -242,7 +271,8 @@ def test_offline_override_text() -> None:
     text = offline_override([ProviderRef("dr", "us-west-2"), ProviderRef(None, "us-east-1")])
     assert 'backend "local" {}' in text
     assert text.count('provider "aws" {') == 2
-    assert text.index('region                      = "us-east-1"') < text.index('alias                       = "dr"')
+    default, aliased = text.index('"us-east-1"'), text.index('alias                       = "dr"')
+    assert default < aliased  # the default provider first, then aliases by name
     assert 'dynamic "assume_role" {\n    for_each = []\n    content {}\n  }' in text
     assert "assume_role {" not in text
     with pytest.raises(ValueError, match="not a provider alias"):
@@ -296,7 +326,9 @@ MISSING_VAULT_NAME = TfDiagnostic(
 
 def test_validate_and_plan_report_the_file_and_line(runner: TerraformRunner, tmp_path: Path) -> None:
     root = prepare_offline_copy(
-        _write(tmp_path / "root", {"main.tf": INVALID}), tmp_path / "scratch", [ProviderRef(None, "us-east-1")]
+        _write(tmp_path / "root", {"main.tf": INVALID}),
+        tmp_path / "scratch",
+        [ProviderRef(None, "us-east-1")],
     )
     assert runner.init(root).ok
     doc = runner.validate(root)
@@ -307,7 +339,8 @@ def test_validate_and_plan_report_the_file_and_line(runner: TerraformRunner, tmp
     assert (plan.status, plan.planfile, plan.add) == ("error", None, 0)
     assert plan.diagnostics == (MISSING_VAULT_NAME,)
     project = plan.diagnostics[0].to_diagnostic(root)
-    assert (project.code, project.file, project.line, project.column) == ("DSB902", str(root / "main.tf"), 18, 55)
+    where = (project.code, project.file, project.line, project.column)
+    assert where == ("DSB902", str(root / "main.tf"), 18, 55)
 
 
 def test_validate_without_init_is_data_not_an_exception(runner: TerraformRunner, tmp_path: Path) -> None:
@@ -326,11 +359,11 @@ def test_show_json_of_a_missing_plan_is_a_diagnostic(runner: TerraformRunner, tm
 # ---------------------------------------------------------------------------------------------------- fmt
 
 
-def test_fmt_check_lists_badly_formatted_and_unparsable_files(runner: TerraformRunner, tmp_path: Path) -> None:
+def test_fmt_check_lists_misformatted_and_unparsable_files(runner: TerraformRunner, tmp_path: Path) -> None:
     root = _write(
         tmp_path,
         {
-            "good.tf": 'locals {\n  a = 1\n}\n',
+            "good.tf": "locals {\n  a = 1\n}\n",
             "bad.tf": 'locals {\nb="x"\n}\n',
             "sub/also_bad.tf": "locals {\n  c    = 1\n}\n",
             "data.tf.json": '{"locals":{"d":1}}',  # fmt does not look at JSON
@@ -379,9 +412,13 @@ def test_find_provider_mirror_sources_in_order(tmp_path: Path) -> None:
     nothing = [tmp_path / "empty"]
 
     assert find_provider_mirror({MIRROR_ENV: str(by_env), "TF_CLI_CONFIG_FILE": str(config)}) == by_env
-    assert find_provider_mirror({"TF_CLI_CONFIG_FILE": str(config)}, search_roots=nothing) == by_config.resolve()
+    assert (
+        find_provider_mirror({"TF_CLI_CONFIG_FILE": str(config)}, search_roots=nothing) == by_config.resolve()
+    )
     # a CLI config that does not exist (as on this machine) falls through to the search
-    assert find_provider_mirror({"TF_CLI_CONFIG_FILE": str(tmp_path / "missing"), "HOME": str(home)}) == by_home
+    assert (
+        find_provider_mirror({"TF_CLI_CONFIG_FILE": str(tmp_path / "missing"), "HOME": str(home)}) == by_home
+    )
     assert find_provider_mirror({}, search_roots=nothing) is None
     with pytest.raises(TerraformUnavailable, match="is not a directory"):
         find_provider_mirror({MIRROR_ENV: str(tmp_path / "nope")})
@@ -400,6 +437,16 @@ def test_mirror_search_is_bounded_and_checks_the_platform(tmp_path: Path) -> Non
     packed.mkdir(parents=True)
     (packed / f"terraform-provider-aws_5.100.0_{os_arch()}.zip").write_bytes(b"")
     assert find_provider_mirror({}, search_roots=[tmp_path / "packed"]) == tmp_path / "packed"
+
+
+def test_discover_can_require_a_mirror(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    if TERRAFORM_ENV in os.environ:
+        env[TERRAFORM_ENV] = os.environ[TERRAFORM_ENV]
+    env[MIRROR_ENV] = str(_fake_mirror(tmp_path / "m"))
+    runner = TerraformRunner.discover(tmp_path / "w", env, require_mirror=True)
+    assert str(tmp_path / "m") in runner.cli_config.read_text()
+    assert runner.env["TF_CLI_CONFIG_FILE"] == str(tmp_path / "w" / "terraformrc")
 
 
 def test_write_cli_config(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def cross_account_copies(ctx: Context) -> Iterator[Diagnostic]:
                 if src is not None and src.kms_key == "aws-managed":
                     yield ctx.diag("DSB706", f"rule '{r.name}' copies to another account from vault '{src.key}', "
                                    "which is encrypted with the AWS managed key; AWS managed keys cannot be shared "
-                                   "across accounts, so the copy job fails", f"set vaults.{src.key}.kms_key: create",
+                                   "across accounts, so the copy job can fail", f"set vaults.{src.key}.kms_key: create",
                                    cp)
 
 
@@ -78,10 +78,14 @@ def _same_place(ctx: Context, arn: str, accounts: tuple[str, ...], regions: tupl
     acct = ctx.policy.accounts.get(accounts[0])
     if acct is not None and acct_id != acct.id:
         yield ctx.diag(code, f"the {what} is in account {acct_id}, not in account '{accounts[0]}' ({acct.id})",
-                       f"use a {what} of account {acct.id}, or 'create'", path)
+                       f"use {_a(what)} of account {acct.id}, or 'create'", path)
     elif len(regions) > 1:
         yield ctx.diag(code, f"one {what} ARN cannot serve {len(regions)} Regions ({', '.join(regions)})",
                        "use 'create' (one per Region), or split the entry per Region", path)
     elif regions and region != regions[0]:
         yield ctx.diag(code, f"the {what} is in {region}, but it is used in {regions[0]}",
-                       f"use a {what} in {regions[0]}, or 'create'", path)
+                       f"use {_a(what)} in {regions[0]}, or 'create'", path)
+
+
+def _a(what: str) -> str:
+    return f"an {what}" if what[0] in "AEFHILMNORSX" else f"a {what}"

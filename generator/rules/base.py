@@ -22,6 +22,11 @@ class Context:
     caps: Capabilities
     broken: frozenset[tuple[str, str]] = frozenset()  # entries that failed the schema (known but unusable)
 
+    @property
+    def complete(self) -> bool:
+        """False when entries were dropped for schema errors: rules about the whole policy then stay quiet."""
+        return not self.broken
+
     def known(self, section: str, key: str) -> bool:
         """True when ``key`` names an entry of ``section`` (even one the schema rejected)."""
         present = {
@@ -37,7 +42,7 @@ class Context:
 
     def diag(self, code: str, message: str, hint: str, path: Path, *, at_key: bool = False,
              offset: int = 0, source: str = "") -> Diagnostic:
-        line, col = self.source_map.locate(path)
+        line, col = self.source_map.anchor(path)
         if at_key and (span := self.source_map.key(path)) is not None:
             line, col = span.line, span.column
         elif offset:

@@ -103,8 +103,15 @@ def tags(ctx: Context) -> Iterator[Diagnostic]:
     for c in p.clusters.values():
         own = {k: v for k, v in c.tags.items() if k not in p.defaults.tags or p.defaults.tags[k] != v}
         yield from _check_tags(ctx, own, ("clusters", c.key, "tags"), dsql=True, limit=200)
+        if len(c.tags) > 200 and len(own) <= 200:
+            yield ctx.diag("DSB307", f"cluster '{c.key}' carries {len(c.tags)} tags with defaults.tags; Aurora DSQL "
+                           "allows 200", "drop some tags here or in defaults.tags", ("clusters", c.key), at_key=True)
     for v in p.vaults.values():
         yield from _check_tags(ctx, v.tags, ("vaults", v.key, "tags"), dsql=False, limit=50)
+        merged = {**p.defaults.tags, **v.tags}
+        if len(merged) > 50 and len(v.tags) <= 50:
+            yield ctx.diag("DSB307", f"vault '{v.key}' carries {len(merged)} tags with defaults.tags; AWS allows 50",
+                           "drop some tags here or in defaults.tags", ("vaults", v.key, "tags"), at_key=True)
     for pl in p.plans.values():
         yield from _check_tags(ctx, pl.targets.tags, ("plans", pl.key, "targets", "tags"), dsql=True, limit=50)
         for r in pl.rules:

@@ -45,10 +45,10 @@ def unknown_references(ctx: Context) -> Iterator[Diagnostic]:
         for r in pl.rules:
             rp = ("plans", pl.key, "rules", r.index)
             checks.append(("vaults", r.vault, (*rp, "vault"), "vault"))
-            for c in r.copy_to:
-                checks.append(("vaults", c.vault, (*rp, "copy_to", c.index, "vault"), "vault"))
-                if c.account:
-                    checks.append(("accounts", c.account, (*rp, "copy_to", c.index, "account"), "account"))
+            for cp in r.copy_to:
+                checks.append(("vaults", cp.vault, (*rp, "copy_to", cp.index, "vault"), "vault"))
+                if cp.account:
+                    checks.append(("accounts", cp.account, (*rp, "copy_to", cp.index, "account"), "account"))
     for t in p.restore_testing.values():
         checks.append(("accounts", t.account, ("restore_testing", t.key, "account"), "account"))
         for i, vk in enumerate(t.vaults):
@@ -89,9 +89,9 @@ def plan_targets(ctx: Context) -> Iterator[Diagnostic]:
         elif t.tags and not t.clusters and not t.accounts:
             yield ctx.diag("DSB207", f"plan '{pl.key}' selects by tags alone but says nowhere where to run",
                            "add targets.accounts and targets.regions: the tag selection applies in each of them", tp)
-        elif not plan_sites(ctx.policy, pl) and all(ctx.known("clusters", c) for c in t.clusters) \
+        elif ctx.complete and not plan_sites(ctx.policy, pl) and all(ctx.known("clusters", c) for c in t.clusters) \
                 and all(ctx.known("accounts", a) for a in t.accounts) \
-                and not any(("clusters", c) in ctx.broken for c in t.clusters):
+                and all(ctx.policy.clusters[c].account in ctx.policy.accounts for c in t.clusters):
             yield ctx.diag("DSB206", f"plan '{pl.key}' is instantiated nowhere: it names no cluster and no "
                            "accounts x Regions", "add targets.clusters, or targets.accounts with targets.regions", tp)
 
@@ -133,7 +133,8 @@ def vaults_where_plans_run(ctx: Context) -> Iterator[Diagnostic]:
                     if acct is None:
                         yield ctx.diag("DSB214", f"rule '{r.name}' copies to vault '{c.vault}', which exists in "
                                        f"several accounts ({', '.join(dest.accounts)}) but not in the source "
-                                       f"account '{s.account}'", "add 'account: <key>' to this copy_to entry",
+                                       f"account '{s.account}'", "add 'account: <key>' to this copy_to entry, "
+                                       f"one of {', '.join(dest.accounts)}",
                                        (*cp, "vault"))
                         break
                     if c.account and c.account not in dest.accounts:
@@ -152,7 +153,7 @@ def vaults_where_plans_run(ctx: Context) -> Iterator[Diagnostic]:
                 if missing_regions:
                     missing = sorted(missing_regions)
                     yield ctx.diag("DSB205", f"rule '{r.name}' copies to vault '{c.vault}' in "
-                                   f"{', '.join(missing)}, but that vault has no vault there",
+                                   f"{', '.join(missing)}, but vault '{c.vault}' does not exist there",
                                    f"add {', '.join(missing)} to vaults.{c.vault}.regions", (*cp, "vault"))
 
 
@@ -168,7 +169,8 @@ def restore_testing_targets(ctx: Context) -> Iterator[Diagnostic]:
             if t.account not in v.accounts or missing:
                 where = f"account '{t.account}'" if t.account not in v.accounts else ", ".join(missing)
                 yield ctx.diag("DSB208", f"restore test '{t.key}' runs in {where}, where vault '{vk}' "
-                               "has no vault", f"use a vault of account '{t.account}' in {', '.join(t.regions)}",
+                               "does not exist", f"use a vault of account '{t.account}' in {', '.join(t.regions)}, "
+                               f"or add the missing Regions or account to vaults.{vk}",
                                (*tp, "vaults", i))
         for i, ck in enumerate(t.target_clusters):
             c = p.clusters.get(ck)
@@ -177,8 +179,9 @@ def restore_testing_targets(ctx: Context) -> Iterator[Diagnostic]:
             if c.account != t.account or not set(c.regions) & set(t.regions):
                 yield ctx.diag("DSB211", f"restore test '{t.key}' runs in account '{t.account}' "
                                f"{', '.join(t.regions)}, but cluster '{ck}' lives in account '{c.account}' "
-                               f"{', '.join(c.regions)}", "test clusters of the restore test's own account "
-                               "and Regions", (*tp, "targets", "clusters", i))
+                               f"{', '.join(c.regions)}", f"set restore_testing.{t.key}.account to '{c.account}' and its "
+                               f"regions to Regions of the cluster, or test another cluster",
+                               (*tp, "targets", "clusters", i))
 
 
 def existing_arns(ctx: Context) -> Iterator[Diagnostic]:
@@ -208,6 +211,8 @@ def existing_arns(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def unused_vaults(ctx: Context) -> Iterator[Diagnostic]:
+    if not ctx.complete:
+        return
     p = ctx.policy
     used = {r.vault for pl in p.plans.values() for r in pl.rules}
     used |= {c.vault for pl in p.plans.values() for r in pl.rules for c in r.copy_to}
@@ -219,6 +224,8 @@ def unused_vaults(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def unprotected_clusters(ctx: Context) -> Iterator[Diagnostic]:
+    if not ctx.complete:
+        return
     p = ctx.policy
     named = {ck for pl in p.plans.values() for ck in pl.targets.clusters}
     for c in p.clusters.values():

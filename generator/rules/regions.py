@@ -23,9 +23,9 @@ def _region_fields(ctx: Context) -> Iterator[tuple[str, tuple[str | int, ...], b
         for i, r in enumerate(pl.targets.regions):
             yield r, ("plans", pl.key, "targets", "regions", i), False
         for rule in pl.rules:
-            for c in rule.copy_to:
-                if c.region:
-                    yield c.region, ("plans", pl.key, "rules", rule.index, "copy_to", c.index, "region"), False
+            for cp in rule.copy_to:
+                if cp.region:
+                    yield cp.region, ("plans", pl.key, "rules", rule.index, "copy_to", cp.index, "region"), False
     for t in p.restore_testing.values():
         for i, r in enumerate(t.regions):
             yield r, ("restore_testing", t.key, "regions", i), False
@@ -62,10 +62,11 @@ def multi_region_clusters(ctx: Context) -> Iterator[Diagnostic]:
         groups = {r: caps.group_of(r) for r in (*c.regions, c.witness_region)}
         if len(set(groups.values())) != 1 or None in groups.values():
             described = ", ".join(f"{r} ({g or 'no group'})" for r, g in groups.items())
+            peers_agree = groups[c.regions[0]] == groups[c.regions[1]] and groups[c.regions[0]] is not None
             yield ctx.diag("DSB602", f"cluster '{c.key}': peers and witness must be in one DSQL Region group; "
                            f"got {described}", "choose all three Regions from one group: "
                            + "; ".join(f"{g}: {', '.join(rs)}" for g, rs in sorted(caps.region_groups.items())),
-                           (*cp, "regions"))
+                           (*cp, "witness_region") if peers_agree else (*cp, "regions"))
 
 
 def multi_region_restorable(ctx: Context) -> Iterator[Diagnostic]:

@@ -38,6 +38,11 @@ def locks(ctx: Context) -> Iterator[Diagnostic]:
                            (*lp, "min_retention_days"))
 
 
+def _consistent(lock: Lock) -> bool:
+    lo, hi = lock.min_retention_days, lock.max_retention_days
+    return lo is None or hi is None or lo <= hi
+
+
 def _bounds(lock: Lock) -> str:
     return f"{lock.min_retention_days or 1}-{lock.max_retention_days or 36500} days"
 
@@ -48,14 +53,15 @@ def retention_within_locks(ctx: Context) -> Iterator[Diagnostic]:
         for r in pl.rules:
             rp = ("plans", pl.key, "rules", r.index)
             v = p.vaults.get(r.vault)
-            if v is not None and v.lock is not None and not v.lock.admits(r.retention_days):
+            if v is not None and v.lock is not None and _consistent(v.lock) and not v.lock.admits(r.retention_days):
                 yield ctx.diag("DSB501", f"rule '{r.name}' keeps backups {r.retention_days} days, but vault "
                                f"'{v.key}' is locked to {_bounds(v.lock)}; every backup job into it would fail",
                                f"set retention_days between {v.lock.min_retention_days or 1} and "
                                f"{v.lock.max_retention_days or 36500}", (*rp, "retention_days"))
             for c in r.copy_to:
                 d = p.vaults.get(c.vault)
-                if d is not None and d.lock is not None and not d.lock.admits(c.retention_days):
+                if d is not None and d.lock is not None and _consistent(d.lock) \
+                        and not d.lock.admits(c.retention_days):
                     yield ctx.diag("DSB501", f"rule '{r.name}' copies to vault '{d.key}' for {c.retention_days} "
                                    f"days, but that vault is locked to {_bounds(d.lock)}; every copy job would fail",
                                    f"set this copy's retention_days between {d.lock.min_retention_days or 1} and "

@@ -1,0 +1,25 @@
+"""Shared fixtures. Terraform-backed fixtures never skip: a machine without terraform or the provider
+mirror fails the tests with a message that says what is missing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.terraform import TerraformRunner, TerraformUnavailable
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def tf_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TerraformRunner]:
+    work = tmp_path_factory.mktemp("terraform")
+    try:
+        runner = TerraformRunner.discover(work, dict(os.environ), offline=True)
+    except TerraformUnavailable as exc:
+        pytest.fail(f"terraform is required for this test: {exc.message} ({exc.hint})", pytrace=False)
+    yield runner

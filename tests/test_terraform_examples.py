@@ -1,0 +1,212 @@
+"""Every example through real terraform: fmt -check, init (offline provider mirror), validate -json and an
+offline plan, then assertions on ``terraform show -json`` of the plans against the policy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import naming
+from generator.compile import Compiled, compile_policy
+from generator.offline import RootPreview, preview
+from generator.policy import Policy, copy_regions, plan_sites
+from generator.terraform import TerraformRunner
+from generator.validate import validate_file
+from tests.conftest import EXAMPLES
+
+pytestmark = pytest.mark.terraform
+
+# Examples also planned with the single-root layout (one provider alias per account x Region).
+SINGLE_LAYOUT = ("central-vault", "multi-region")
+
+
+@dataclass
+class Planned:
+    name: str
+    policy: Policy
+    compiled: Compiled
+    previews: list[RootPreview]
+    compiled_dir: Path
+
+    def resources(self) -> Iterator[dict[str, Any]]:
+        """Planned resources with the account ID and Region of their provider, across every root."""
+        for pv in self.previews:
+            assert pv.plan_json is not None
+            root = next(r for r in self.compiled.model.roots if r.name == pv.root)
+            providers = {f"aws.{p.alias}": p for p in root.providers}
+            config = {r["address"]: r["provider_config_key"]
+                      for r in pv.plan_json["configuration"]["root_module"].get("resources", [])}
+            for rc in pv.plan_json.get("resource_changes", []):
+                provider = providers[config[rc["address"]]]
+                yield {**rc, "root": pv.root, "account_id": provider.account_id, "region": provider.region}
+
+    def of_type(self, rtype: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources() if r["type"] == rtype]
+
+
+def _plan(example: Path, layout: str | None, runner: TerraformRunner, scratch: Path) -> Planned:
+    cwd = os.getcwd()
+    v = validate_file(example)
+    assert v.policy is not None, [d.message for d in v.diagnostics]
+    policy = v.policy
+    if layout:
+        import dataclasses
+
+        policy = dataclasses.replace(policy, terraform=dataclasses.replace(policy.terraform, layout=layout))
+    compiled = compile_policy(policy)
+    try:
+        previews = preview(compiled, runner, scratch, parallel=2, show=True)
+    finally:
+        os.chdir(cwd)
+    return Planned(example.stem, policy, compiled, previews, scratch / "compiled")
+
+
+CASES = [(e, None) for e in EXAMPLES] + [(e, "single") for e in EXAMPLES if e.stem in SINGLE_LAYOUT]
+IDS = [f"{e.stem}{'-single' if layout else ''}" for e, layout in CASES]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=IDS)
+def planned(request: pytest.FixtureRequest, tf_runner: TerraformRunner,
+            tmp_path_factory: pytest.TempPathFactory) -> Planned:
+    example, layout = request.param
+    return _plan(example, layout, tf_runner, tmp_path_factory.mktemp(example.stem))
+
+
+def test_compiled_roots_are_terraform_fmt_clean(planned: Planned, tf_runner: TerraformRunner) -> None:
+    for root in planned.compiled.model.roots:
+        result = tf_runner.fmt(planned.compiled_dir / root.name)
+        assert result.ok, (root.name, result.files, result.diagnostics)
+
+
+def test_every_root_validates(planned: Planned, tf_runner: TerraformRunner) -> None:
+    for pv in planned.previews:
+        doc = tf_runner.validate(pv.directory)
+        assert doc.get("valid") is True, (pv.root, doc.get("diagnostics"))
+        assert doc.get("error_count") == 0
+
+
+def test_every_root_plans_offline(planned: Planned) -> None:
+    for pv in planned.previews:
+        assert pv.status == "changes", (pv.root, pv.diagnostics)
+        assert not [d for d in pv.diagnostics if d.severity == "error"]
+        assert pv.add == len(pv.plan_json["resource_changes"]) if pv.plan_json else False
+        assert pv.change == 0 and pv.destroy == 0
+
+
+def test_manifest_counts_match_the_plans(planned: Planned) -> None:
+    by_root = {r["name"]: r for r in planned.compiled.manifest["roots"]}
+    for pv in planned.previews:
+        assert by_root[pv.root]["resources"] == pv.add
+
+
+def _created_vault_arns(planned: Planned) -> set[str]:
+    return {f"arn:aws:backup:{v['region']}:{v['account_id']}:backup-vault:{v['change']['after']['name']}"
+            for v in planned.of_type("aws_backup_vault")}
+
+
+def test_every_copy_lands_in_a_vault_some_root_creates(planned: Planned) -> None:
+    vaults = _created_vault_arns(planned)
+    copies = [c["destination_vault_arn"] for p in planned.of_type("aws_backup_plan")
+              for rule in p["change"]["after"]["rule"] for c in rule["copy_action"]]
+    assert all(arn in vaults for arn in copies), sorted(set(copies) - vaults)
+    # and the copies are exactly the ones the policy asks for
+    p = planned.policy
+    expected = set()
+    for plan in p.plans.values():
+        for site in plan_sites(p, plan):
+            for rule in plan.rules:
+                for c in rule.copy_to:
+                    from generator.policy import copy_destination_account
+                    acct = p.accounts[copy_destination_account(p, c, site.account) or ""].id
+                    for region in copy_regions(p, c, site):
+                        expected.add(f"arn:aws:backup:{region}:{acct}:backup-vault:{naming.vault_name(p.name, c.vault)}")
+    assert set(copies) == expected
+
+
+def test_multi_region_clusters_are_two_peered_clusters_with_one_witness(planned: Planned) -> None:
+    clusters = {r["name"]: r for r in planned.of_type("aws_dsql_cluster")}
+    peerings = {r["name"]: r for r in planned.of_type("aws_dsql_cluster_peering")}
+    for c in planned.policy.clusters.values():
+        if c.adopted:
+            assert not any(name.startswith(f"{c.key}_") for name in clusters)
+            continue
+        labels = [naming.label(c.key, r) for r in c.regions]
+        for label, region in zip(labels, c.regions, strict=True):
+            res = clusters[label]
+            assert res["region"] == region
+            after = res["change"]["after"]
+            assert after["deletion_protection_enabled"] is c.deletion_protection
+            if c.multi_region:
+                assert after["multi_region_properties"] == [{"witness_region": c.witness_region}]
+                assert peerings[label]["change"]["after"]["witness_region"] == c.witness_region
+                assert peerings[label]["region"] == region
+            else:
+                assert label not in peerings
+    multi = [c for c in planned.policy.clusters.values() if c.multi_region and not c.adopted]
+    assert len(peerings) == 2 * len(multi)
+
+
+def test_every_region_with_a_protected_cluster_opts_dsql_in(planned: Planned) -> None:
+    opted = {(r["account_id"], r["region"]) for r in planned.of_type("aws_backup_region_settings")
+             if r["change"]["after"]["resource_type_opt_in_preference"].get("DSQL") is True}
+    for plan in planned.of_type("aws_backup_plan"):
+        assert (plan["account_id"], plan["region"]) in opted
+    for cluster in planned.of_type("aws_dsql_cluster"):
+        assert (cluster["account_id"], cluster["region"]) in opted
+
+
+def test_locks_are_as_written(planned: Planned) -> None:
+    p = planned.policy
+    locks = planned.of_type("aws_backup_vault_lock_configuration")
+    expected = sum(len(v.accounts) * len(v.regions) for v in p.vaults.values() if v.lock)
+    assert len(locks) == expected
+    by_name = {naming.vault_name(p.name, v.key): v for v in p.vaults.values()}
+    vault_names = {(r["root"], r["address"].split(".")[1]): r["change"]["after"]["name"]
+                   for r in planned.of_type("aws_backup_vault")}
+    for lock in locks:
+        v = by_name[vault_names[(lock["root"], lock["address"].split(".")[1])]]
+        assert v.lock is not None
+        after = lock["change"]["after"]
+        assert after["min_retention_days"] == v.lock.min_retention_days
+        assert after["max_retention_days"] == v.lock.max_retention_days
+        want = v.lock.changeable_for_days if v.lock.mode == "compliance" else None
+        assert after["changeable_for_days"] == want
+
+
+def test_rules_windows_and_retentions_are_as_written(planned: Planned) -> None:
+    p = planned.policy
+    plans = planned.of_type("aws_backup_plan")
+    assert len(plans) == sum(len(plan_sites(p, pl)) for pl in p.plans.values())
+    for res in plans:
+        after = res["change"]["after"]
+        plan = next(pl for pl in p.plans.values() if naming.plan_name(p.name, pl.key) == after["name"])
+        rules = {r["rule_name"]: r for r in after["rule"]}
+        assert sorted(rules) == sorted(r.name for r in plan.rules)
+        for r in plan.rules:
+            got = rules[r.name]
+            assert got["schedule"] == r.schedule
+            assert got["schedule_expression_timezone"] == r.timezone
+            assert got["start_window"] == r.start_window_minutes
+            assert got["completion_window"] == r.completion_window_minutes
+            assert got["lifecycle"] == [{"cold_storage_after": None, "delete_after": r.retention_days,
+                                         "opt_in_to_archive_for_supported_resources": None}] or \
+                got["lifecycle"][0]["delete_after"] == r.retention_days
+            assert sorted(c["lifecycle"][0]["delete_after"] for c in got["copy_action"]) == sorted(
+                c.retention_days for c in r.copy_to
+                for _ in copy_regions(p, c, next(s for s in plan_sites(p, plan)
+                                                 if s.region == res["region"] and p.accounts[s.account].id
+                                                 == res["account_id"]))
+            )
+
+
+def test_selections_never_have_two_condition_blocks(planned: Planned) -> None:
+    for sel in planned.of_type("aws_backup_selection"):
+        after = sel["change"]["after"]
+        assert len(after.get("condition") or []) <= 1
+        unknown = sel["change"].get("after_unknown") or {}
+        assert after.get("resources") or unknown.get("resources") or after.get("condition"), sel["address"]
