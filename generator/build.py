@@ -462,7 +462,6 @@ class _Builder:
 
     # --- roots
     def roots(self) -> tuple[Root, ...]:
-        p = self.p
         for key, a in self.acc.items():
             if a.global_settings and not a.regions:
                 a.regions.add(self.home_region(key))

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dsql-backup {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show a traceback on internal errors")
 
@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write into a directory dsql-backup did not create (it is moved aside first, not deleted)")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
 
-    pl = sub.add_parser("plan", parents=[common], help="compile and run terraform plan on every root (--offline: no credentials)",
+    pl = sub.add_parser("plan", parents=[common],
+                        help="compile and run terraform plan on every root (--offline: no credentials)",
                         description="Compile a policy into a scratch directory and run terraform init and plan on "
                         "every root, in apply-wave order.", epilog=_PLAN_HELP,
                         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -206,6 +206,7 @@ class Defaults:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    version: int
     name: str
     description: str
     terraform: TerraformSettings
@@ -246,6 +247,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
     org = data.get("organization")
     audit = data.get("audit") or {}
     return Policy(
+        version=data["version"],
         name=data["name"],
         description=data.get("description", ""),
         terraform=TerraformSettings(

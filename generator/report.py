@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from generator import __version__
 from generator.codes import CODES

@@ -14,7 +14,7 @@ import pytest
 from generator import naming
 from generator.compile import Compiled, compile_policy
 from generator.offline import RootPreview, preview
-from generator.policy import Policy, copy_regions, plan_sites
+from generator.policy import Policy, copy_destination_account, copy_regions, plan_sites
 from generator.terraform import TerraformRunner
 from generator.validate import validate_file
 from tests.conftest import EXAMPLES
@@ -121,10 +121,10 @@ def test_every_copy_lands_in_a_vault_some_root_creates(planned: Planned) -> None
         for site in plan_sites(p, plan):
             for rule in plan.rules:
                 for c in rule.copy_to:
-                    from generator.policy import copy_destination_account
                     acct = p.accounts[copy_destination_account(p, c, site.account) or ""].id
+                    name = naming.vault_name(p.name, c.vault)
                     for region in copy_regions(p, c, site):
-                        expected.add(f"arn:aws:backup:{region}:{acct}:backup-vault:{naming.vault_name(p.name, c.vault)}")
+                        expected.add(f"arn:aws:backup:{region}:{acct}:backup-vault:{name}")
     assert set(copies) == expected
 
 

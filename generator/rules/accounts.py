@@ -58,17 +58,17 @@ def key_and_topic_arns(ctx: Context) -> Iterator[Diagnostic]:
             yield ctx.diag("DSB705", f"cluster '{c.key}' spans two Regions but names one KMS key ARN; a key "
                            "lives in one Region", "use kms_key: create (one key per Region), or aws-owned", kp)
             continue
-        yield from _same_place(ctx, c.kms_key, (c.account,), c.regions, kp, "DSB703", "KMS key")
+        yield from _same_place(ctx, c.kms_key, (c.account,), c.regions, path=kp, code="DSB703", what="KMS key")
     for v in p.vaults.values():
         if v.kms_key.startswith("arn:"):
-            yield from _same_place(ctx, v.kms_key, v.accounts, v.regions, ("vaults", v.key, "kms_key"), "DSB703",
-                                   "KMS key")
+            yield from _same_place(ctx, v.kms_key, v.accounts, v.regions, path=("vaults", v.key, "kms_key"),
+                                   code="DSB703", what="KMS key")
         if v.notifications and v.notifications.topic.startswith("arn:"):
             yield from _same_place(ctx, v.notifications.topic, v.accounts, v.regions,
-                                   ("vaults", v.key, "notifications", "topic"), "DSB704", "SNS topic")
+                                   path=("vaults", v.key, "notifications", "topic"), code="DSB704", what="SNS topic")
 
 
-def _same_place(ctx: Context, arn: str, accounts: tuple[str, ...], regions: tuple[str, ...],
+def _same_place(ctx: Context, arn: str, accounts: tuple[str, ...], regions: tuple[str, ...], *,
                 path: tuple[str | int, ...], code: str, what: str) -> Iterator[Diagnostic]:
     region, acct_id = _arn_parts(arn)
     if len(accounts) > 1:

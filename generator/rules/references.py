@@ -72,7 +72,8 @@ def duplicate_account_ids(ctx: Context) -> Iterator[Diagnostic]:
     for a in ctx.policy.accounts.values():
         if a.id in first:
             yield ctx.diag("DSB210", f"accounts '{first[a.id]}' and '{a.key}' both have ID {a.id}",
-                           f"keep one key per AWS account; refer to '{first[a.id]}' everywhere", ("accounts", a.key, "id"))
+                           f"keep one key per AWS account; refer to '{first[a.id]}' everywhere",
+                           ("accounts", a.key, "id"))
         else:
             first[a.id] = a.key
 
@@ -179,8 +180,9 @@ def restore_testing_targets(ctx: Context) -> Iterator[Diagnostic]:
             if c.account != t.account or not set(c.regions) & set(t.regions):
                 yield ctx.diag("DSB211", f"restore test '{t.key}' runs in account '{t.account}' "
                                f"{', '.join(t.regions)}, but cluster '{ck}' lives in account '{c.account}' "
-                               f"{', '.join(c.regions)}", f"set restore_testing.{t.key}.account to '{c.account}' and its "
-                               f"regions to Regions of the cluster, or test another cluster",
+                               f"{', '.join(c.regions)}",
+                               f"set restore_testing.{t.key}.account to '{c.account}' and its regions to Regions of "
+                               "the cluster, or test another cluster",
                                (*tp, "targets", "clusters", i))
 
 
