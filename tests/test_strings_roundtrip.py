@@ -1,0 +1,75 @@
+"""Property: any string the schema and rules accept reaches terraform's plan unchanged (HCL quoting is exact).
+
+Free text (framework descriptions: any Unicode, quotes, backslashes, newlines, ``${`` and ``%{`` template
+sequences) and tag values (the AWS tag character set, in any language) are written into a policy, compiled,
+planned offline by the real terraform, and read back from ``terraform show -json``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.capabilities import load_capabilities
+from generator.compile import compile_policy
+from generator.offline import preview
+from generator.terraform import TerraformRunner
+from generator.validate import validate_text
+
+CAPS = load_capabilities()
+
+TRICKY = [
+    'say "hi"', "back\\slash", "${var.secret}", "%{ if true }x%{ endif }", "$${already}", "line1\nline2",
+    "tab\there", "ünïcödé ✓ 日本語 🚀", "trailing backslash \\", "{}[]=#//*", "a\r\nb", "\u0001ctl\u007f",
+]
+
+free_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
+tag_value = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40).filter(
+    lambda v: CAPS.tag_value_ok(v, dsql=False))
+
+
+def _policy(descriptions: list[str], tag_values: list[str]) -> str:
+    doc = {
+        "version": 1,
+        "name": "strings",
+        "accounts": {"prod": {"id": "111111111111"}},
+        "clusters": {"db": {"account": "prod", "regions": ["us-east-1"]}},
+        "vaults": {"local": {"account": "prod", "regions": ["us-east-1"], "kms_key": "aws-managed",
+                             "tags": {f"t{i}": v for i, v in enumerate(tag_values)}}},
+        "plans": {"daily": {"targets": {"clusters": ["db"]}, "rules": [
+            {"name": "daily", "schedule": "cron(0 5 ? * * *)", "vault": "local", "retention_days": 7}]}},
+        "audit": {"frameworks": {f"f{i}": {"account": "prod", "regions": ["us-east-1"],
+                                           "controls": ["plans_cover_clusters"], "description": d}
+                                 for i, d in enumerate(descriptions)}},
+    }
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+def _roundtrip(runner: TerraformRunner, descriptions: list[str], tag_values: list[str]) -> None:
+    v = validate_text(_policy(descriptions, tag_values), "strings.yaml")
+    assert v.policy is not None, [d.message for d in v.diagnostics if d.severity == "error"]
+    with tempfile.TemporaryDirectory() as tmp:
+        [pv] = preview(compile_policy(v.policy), runner, Path(tmp), show=True)
+    assert pv.status == "changes", pv.diagnostics
+    assert pv.plan_json is not None
+    after = {rc["address"]: rc["change"]["after"] for rc in pv.plan_json["resource_changes"]}
+    for i, d in enumerate(descriptions):
+        assert after[f"aws_backup_framework.f{i}_us_east_1"]["description"] == d
+    assert after["aws_backup_vault.local_us_east_1"]["tags"] == {f"t{i}": t for i, t in enumerate(tag_values)}
+
+
+def test_tricky_strings_arrive_unchanged(tf_runner: TerraformRunner) -> None:
+    _roundtrip(tf_runner, TRICKY, ["a b", "München", "x=y+z@w:v/u.t_s-r", "", "日本"])
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                               HealthCheck.too_slow])
+@given(descriptions=st.lists(free_text, min_size=8, max_size=8),
+       tag_values=st.lists(tag_value, min_size=4, max_size=4))
+def test_generated_strings_arrive_unchanged(tf_runner: TerraformRunner, descriptions: list[str],
+                                            tag_values: list[str]) -> None:
+    _roundtrip(tf_runner, descriptions, tag_values)
