@@ -12,6 +12,7 @@ from typing import Any
 from generator import naming
 from generator.capabilities import Capabilities
 from generator.diagnostics import json_path
+from generator.loader import SourceMap
 from generator.model import (
     Backend,
     BackupPlan,
@@ -82,9 +83,10 @@ class _Acc:
 
 
 class _Builder:
-    def __init__(self, policy: Policy, caps: Capabilities) -> None:
+    def __init__(self, policy: Policy, caps: Capabilities, source_map: SourceMap | None) -> None:
         self.p = policy
         self.caps = caps
+        self.source_map = source_map
         self.single = policy.terraform.layout == "single"
         self.acc: dict[str, _Acc] = defaultdict(_Acc)
         # (vault key, account, region) -> source account keys that copy into it from another account
@@ -115,7 +117,12 @@ class _Builder:
         if self.p.organization and self.copy_in:
             mgmt = self.p.organization.management_account
             self.acc[mgmt].global_settings = True
-        return Model(self.p.name, self.p.terraform.layout, self.roots())
+        roots = self.roots()
+        spans: dict[str, tuple[int, int]] = {}
+        if self.source_map is not None:
+            for origin in sorted(_origins(roots)):
+                spans[origin] = self.source_map.anchor(_split_json_path(origin))
+        return Model(self.p.name, self.p.terraform.layout, roots, MappingProxyType(spans))
 
     def collect_copies(self) -> None:
         for plan in self.p.plans.values():
@@ -557,6 +564,21 @@ class _Builder:
         )
 
 
-def build_model(policy: Policy, caps: Capabilities) -> Model:
-    """The compiled model of a policy that passed validation (references resolve, names fit)."""
-    return _Builder(policy, caps).build()
+def build_model(policy: Policy, caps: Capabilities, source_map: SourceMap | None = None) -> Model:
+    """The compiled model of a policy that passed validation (references resolve, names fit). With the
+    policy's source map, ``Model.spans`` tells the YAML line and column of every node's origin."""
+    return _Builder(policy, caps, source_map).build()
+
+
+def _origins(roots: Iterable[Root]) -> set[str]:
+    out: set[str] = set()
+    for root in roots:
+        for group in (root.kms_keys, root.clusters, root.vaults, root.plans, root.restore_tests, root.frameworks,
+                      root.reports):
+            out.update(node.origin for node in group)
+    return out
+
+
+def _split_json_path(path: str) -> tuple[str, ...]:
+    """``$.plans.daily`` -> ``("plans", "daily")`` (origins are built from policy keys: no quoting needed)."""
+    return tuple(path.removeprefix("$.").split("."))

@@ -9,6 +9,7 @@ from typing import Any
 from generator.build import build_model
 from generator.capabilities import load_capabilities
 from generator.manifest import MANIFEST, build_manifest, manifest_text
+from generator.loader import SourceMap
 from generator.model import Model
 from generator.policy import Policy
 from generator.render.hcl import render_hcl
@@ -23,8 +24,8 @@ class Compiled:
     manifest: Mapping[str, Any]
 
 
-def compile_policy(policy: Policy, output_format: str = "hcl") -> Compiled:
-    model = build_model(policy, load_capabilities())
+def compile_policy(policy: Policy, output_format: str = "hcl", source_map: SourceMap | None = None) -> Compiled:
+    model = build_model(policy, load_capabilities(), source_map)
     if output_format != "hcl":
         raise ValueError(f"unknown output format {output_format!r}")
     files = render_hcl(model)

@@ -8,7 +8,7 @@ which the YAML source map turns into a line and column.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Tags = Mapping[str, str]
@@ -265,3 +265,7 @@ class Model:
     policy_name: str
     layout: str
     roots: tuple[Root, ...]
+    # Where each node's ``origin`` (a JSON path into the policy) stands in the YAML: (line, column).
+    # Filled when the model is built with the policy's source map; renderers never print it, so
+    # moving lines in the YAML changes no output.
+    spans: Mapping[str, tuple[int, int]] = field(default_factory=dict)

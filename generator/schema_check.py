@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
@@ -241,6 +242,13 @@ def _diagnostics_for(error: ValidationError, data: dict[str, Any], smap: SourceM
         yield diag("DSB109", *_yaml11_message(path, info.text, info.resolved), line=line, column=col, path=where)
         return
 
+    if info is not None and info.plain and validator == "type" and _wants_number(schema) \
+            and (number := _scientific(info.text)) is not None:
+        yield diag("DSB109", f"{_describe_path(path)}: YAML 1.1 reads {info.text} as a string, not a number "
+                   "(its exponent form needs a dot)", f"write the number out: {number}",
+                   line=line, column=col, path=where)
+        return
+
     if validator == "const" and path == ("version",) and _is_number(error.instance):
         yield diag(
             "DSB108",
@@ -261,6 +269,21 @@ def _key_pos(smap: SourceMap, path: Sequence[str | int]) -> tuple[int, int]:
     if span is not None:
         return span.line, span.column
     return smap.locate(path)
+
+
+def _wants_number(schema: dict[str, Any]) -> bool:
+    return schema.get("type") in ("integer", "number")
+
+
+_SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+def _scientific(text: str) -> str | None:
+    """``1e3`` -> ``1000``: a number YAML 1.1 left as a string; None for anything else."""
+    if not _SCIENTIFIC.match(text):
+        return None
+    value = float(text)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e18 else repr(value)
 
 
 def _is_number(v: Any) -> bool:

@@ -183,3 +183,19 @@ def test_the_wheel_ships_schemas_templates_and_data(tmp_path: Path) -> None:
     for required in ("generator/schemas/policy.v1.json", "generator/templates/hcl/plans.tf.j2",
                      "generator/templates/hcl/_header.j2", "generator/data/capabilities.json", "generator/cli.py"):
         assert required in names, required
+
+
+def test_model_nodes_know_where_in_the_yaml_they_came_from() -> None:
+    from generator.validate import validate_file
+
+    v = validate_file(REPO / "examples" / "multi-region.yaml")
+    assert v.policy is not None
+    model = compile_policy(v.policy, source_map=v.loaded.source_map).model
+    lines = (REPO / "examples" / "multi-region.yaml").read_text(encoding="utf-8").splitlines()
+    vault = next(x for r in model.roots for x in r.vaults)
+    line, col = model.spans[vault.origin]
+    assert lines[line - 1][col - 1:].startswith(f"{vault.key}:")
+    cluster = next(x for r in model.roots for x in r.clusters)
+    line, col = model.spans[cluster.origin]
+    assert lines[line - 1][col - 1:].startswith(f"{cluster.key}:")
+    assert set(model.spans) >= {n.origin for r in model.roots for n in (*r.vaults, *r.clusters, *r.plans)}
