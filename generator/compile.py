@@ -8,8 +8,8 @@ from typing import Any
 
 from generator.build import build_model
 from generator.capabilities import load_capabilities
-from generator.manifest import MANIFEST, build_manifest, manifest_text
 from generator.loader import SourceMap
+from generator.manifest import MANIFEST, build_manifest, manifest_text
 from generator.model import Model
 from generator.policy import Policy
 from generator.render.hcl import render_hcl
