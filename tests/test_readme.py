@@ -37,7 +37,8 @@ def test_every_example_is_listed_in_the_readme_and_validates_clean() -> None:
         assert f"`{example.name}`" in text, example.name
         v = validate_file(example)
         assert v.ok, [(d.code, d.line, d.message) for d in v.diagnostics if d.severity == "error"]
-        assert example.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=../schemas/policy.v1.json")
+        first_line = example.read_text(encoding="utf-8").splitlines()[0]
+        assert first_line == "# yaml-language-server: $schema=../schemas/policy.v1.json"
 
 
 def test_readme_links_point_at_files_that_exist() -> None:
