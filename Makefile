@@ -26,16 +26,18 @@ type: $(STAMP) ## mypy --strict on generator/
 test: $(STAMP) ## the whole test suite (terraform tests included; CI runs this)
 	$(BIN)/python -m pytest
 
-golden: $(STAMP) ## refresh tests/golden from examples/ (review the diff)
+golden: $(STAMP) ## refresh tests/golden and tests/golden_explain from examples/ (review the diff)
 	$(BIN)/python -m tests.golden
+	$(BIN)/python -m tests.golden_explain
 
 docs: $(STAMP) ## regenerate the README's table of diagnostic codes
 	$(BIN)/python -m tests.readme_codes --write
 
 check: lint type test ## everything CI checks
 
-bench: $(STAMP) ## benchmarks: validate and compile on generated landing zones
+bench: $(STAMP) ## benchmarks: validate, compile, and compile per output format
 	$(BIN)/python tests/benchmarks/bench.py
+	$(BIN)/python tests/benchmarks/bench_formats.py
 
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

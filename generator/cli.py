@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from generator import __version__, report
+from generator.cli_explain import COMMANDS as _EXPLAIN_COMMANDS
+from generator.cli_explain import add_parsers as _add_explain_parsers
 from generator.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
@@ -28,6 +30,8 @@ Start here:
   dsql-backup validate examples/single-region.yaml      check a policy (file:line:col errors)
   dsql-backup compile examples/single-region.yaml -o out  write Terraform roots to out/
   dsql-backup plan --offline examples/single-region.yaml  preview with terraform, no credentials
+  dsql-backup explain examples/multi-region.yaml        what is protected, where copies land, restores
+  dsql-backup runbook examples/multi-region.yaml ledger  backup and restore steps with AWS CLI commands
   dsql-backup schema > policy.schema.json                 the JSON Schema, for editors
 
 Exit codes: 0 ok, 1 policy invalid, 2 usage error, 3 internal error (rerun with --debug).
@@ -51,8 +55,11 @@ examples:
 
 Terraform is found through DSQL_BACKUP_TERRAFORM or PATH; the hashicorp/aws provider through
 DSQL_BACKUP_PROVIDER_MIRROR, TF_CLI_CONFIG_FILE's filesystem_mirror, a conventional mirror folder, or
-the registry. Exit codes: 0 every root planned, 1 the policy is invalid or a root failed to plan,
-2 usage error (or terraform missing), 3 internal error.
+the registry. Exit codes with --offline: 0 every root planned, 1 the policy is invalid or a root failed to
+plan, 2 usage error (or terraform missing), 3 internal error.
+
+Without --offline (real credentials and backends, or --endpoint-url):
+  exit 0 no changes, 2 changes present, 1 error or a --fail-on gate tripped.
 """
 
 _VALIDATE_HELP = """\
@@ -100,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--layout", choices=("per-account", "single"),
                    help="per-account: one root per account (default); single: one root for everything "
                    "(overrides terraform.layout in the policy)")
-    c.add_argument("--format", choices=("hcl",), default="hcl", help="output format (default hcl)")
+    c.add_argument("--format", choices=("hcl", "tf-json", "cdktf", "cdktf-app"), default="hcl",
+                   help="hcl (default); tf-json: Terraform JSON; cdktf: synthesized CDKTF stacks (needs "
+                   "dsql-backup[cdktf] and node); cdktf-app: a CDKTF Python app to extend")
     c.add_argument("--force", action="store_true",
                    help="write into a directory dsql-backup did not create (it is moved aside first, not deleted)")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
@@ -110,15 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Compile a policy into a scratch directory and run terraform init and plan on "
                         "every root, in apply-wave order.", epilog=_PLAN_HELP,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    pl.epilog = (pl.epilog or "") + "\n" + _run_help("plan")
     pl.add_argument("policy", metavar="POLICY", help="policy YAML file")
     pl.add_argument("--offline", action="store_true",
                     help="no network, no credentials: fake credentials, no assume_role, local backend "
                     "(in the scratch copy only)")
     pl.add_argument("--layout", choices=("per-account", "single"), help="override terraform.layout")
-    pl.add_argument("--parallel", type=int, default=2, metavar="N", help="roots planned at once (default 2)")
+    pl.add_argument("--parallel", type=int, default=os.cpu_count() or 2, metavar="N",
+                    help="roots of one wave planned at once (default: the CPU count)")
     pl.add_argument("--keep", metavar="DIR", help="plan in DIR (created; must not exist) and keep it, "
                     "instead of a temporary directory")
 
+    from generator.cli_terraform import add_parsers as _add_run_parsers
+    from generator.cli_terraform import add_run_arguments as _add_run_arguments
+
+    _add_run_arguments(pl, "plan")  # plan without --offline, apply, destroy: generator.cli_terraform
+    _add_run_parsers(sub, common)
+    _add_init_and_rollout(sub, common)
     sub.add_parser("schema", parents=[common], help="print the policy JSON Schema (Draft 2020-12)",
                    description="Print the JSON Schema of policy v1, for editors and other tools.",
                    epilog="examples:\n  dsql-backup schema > policy.schema.json\n"
@@ -128,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                    description="List every diagnostic code with its severity and meaning (Markdown table).",
                    epilog="examples:\n  dsql-backup codes\n  dsql-backup codes | grep DSB604",
                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_explain_parsers(sub, common)  # explain, runbook, backup-now
     return parser
 
 
@@ -197,7 +215,17 @@ def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = _load_valid(args.policy, args.layout, out, err)
     if policy is None:
         return EXIT_INVALID
-    compiled = compile_policy(policy, args.format)
+    from generator.render.cdktf import ToolchainMissing
+
+    source = None
+    if args.format == "cdktf-app":  # the app ships a copy of the policy
+        with open(args.policy, encoding="utf-8") as fh:
+            source = fh.read()
+    try:
+        compiled = compile_policy(policy, args.format, policy_source=source)
+    except ToolchainMissing as exc:
+        err.write(f"dsql-backup: error DSB903 {exc.message}\n    hint: {exc.hint}\n")
+        return EXIT_USAGE
     roots = compiled.manifest["roots"]
     if not args.quiet and len(roots) > 1:
         for i, r in enumerate(roots, 1):
@@ -238,13 +266,15 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import tempfile
     from pathlib import Path
 
+    from generator.cli_terraform import offline_conflict, run_terraform_command
     from generator.compile import compile_policy
     from generator.offline import RootPreview, preview
     from generator.terraform import TerraformRunner, TerraformUnavailable
 
     if not args.offline:
-        err.write("dsql-backup: plan needs --offline in this release: planning against real AWS accounts "
-                  "(credentials, state backends) is not implemented yet\n")
+        return run_terraform_command("plan", args, out, err)
+    if conflict := offline_conflict(args):
+        err.write(f"dsql-backup: {conflict} does not work with --offline (a scratch preview with no state)\n")
         return EXIT_USAGE
     if args.parallel < 1:
         err.write("dsql-backup: --parallel takes a whole number >= 1\n")
@@ -285,6 +315,115 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_INVALID if failed else EXIT_OK
 
 
+_INIT_HELP = """\
+examples:
+  dsql-backup init                                         dsql-backup.yaml: one placeholder account, us-east-1
+  dsql-backup init --accounts prod=111111111111,stage=222222222222 --regions us-east-1,us-east-2
+  dsql-backup init -o policies/payments.dsql-backup.yaml --name payments
+  dsql-backup init -o - > policy.yaml                      print the starter instead
+
+Writes a commented starter policy that validates, and beside it the JSON Schema its first line points
+editors at (kept if present). Never overwrites a policy: exit 1 if the file exists.
+"""
+
+_ROLLOUT_HELP = """\
+examples:
+  dsql-backup rollout policy.yaml --format github-matrix >> "$GITHUB_OUTPUT"   wave_1..wave_3 matrices
+  dsql-backup rollout policy.yaml --format atlantis --dir out > atlantis.yaml
+  dsql-backup rollout policy.yaml --format gitlab-pipeline > rollout.gitlab-ci.yml   a child pipeline
+  dsql-backup rollout policy.yaml --format json | jq '.waves[].roots[].name'
+
+The roots of each apply wave, from the manifest compile would write (nothing is written). --dir is the
+directory given to compile -o, relative to the repository root. Diagnostics go to stderr.
+"""
+
+
+def _add_init_and_rollout(sub: argparse._SubParsersAction[_Parser],
+                          common: _Parser) -> None:
+    from generator.rollout import FORMATS as ROLLOUT_FORMATS
+    from generator.starter import DEFAULT_NAME, DEFAULT_PATH, DEFAULT_SCHEMA_FILE
+
+    i = sub.add_parser("init", parents=[common], help="write a commented starter policy",
+                       description="Write a commented starter policy that validates, for the accounts and "
+                       "Regions given.", epilog=_INIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("-o", "--output", default=DEFAULT_PATH, metavar="FILE",
+                   help=f"policy file to create (default {DEFAULT_PATH}; - prints it)")
+    i.add_argument("--name", metavar="NAME", help=f"policy name, prefixes AWS names (default {DEFAULT_NAME})")
+    i.add_argument("--accounts", action="append", metavar="KEY=ID,...",
+                   help="accounts as key=12-digit ID, comma-separated or repeated (default: one placeholder)")
+    i.add_argument("--regions", action="append", metavar="REGION,...",
+                   help="DSQL Regions, comma-separated or repeated (default us-east-1)")
+    i.add_argument("--schema", metavar="REF",
+                   help=f"what the $schema line points at (a URL or path); without it, {DEFAULT_SCHEMA_FILE} "
+                   "is written beside the policy")
+
+    r = sub.add_parser("rollout", parents=[common], help="the apply waves as a CI matrix, atlantis.yaml or JSON",
+                       description="Print the roots of each apply wave for a CI system: a GitHub Actions "
+                       "matrix, an atlantis.yaml, a GitLab child pipeline or JSON.",
+                       epilog=_ROLLOUT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("policy", metavar="POLICY", help="policy YAML file")
+    r.add_argument("--format", choices=ROLLOUT_FORMATS, required=True, help="output format")
+    r.add_argument("--dir", default="out", metavar="DIR",
+                   help="where compile -o writes the roots, relative to the repository root (default out)")
+    r.add_argument("--layout", choices=("per-account", "single"), help="override terraform.layout")
+
+
+def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from generator.capabilities import load_capabilities
+    from generator.schema_check import schema_text
+    from generator.starter import (
+        DEFAULT_SCHEMA_FILE,
+        FileExists,
+        StarterError,
+        next_steps,
+        parse_starter,
+        starter_text,
+        write_starter,
+    )
+
+    caps = load_capabilities()
+    try:
+        starter = parse_starter(args.name, args.accounts, args.regions, caps)
+        text = starter_text(starter, caps, args.schema or DEFAULT_SCHEMA_FILE, args.output)
+        if args.output == "-":
+            out.write(text)
+            return EXIT_OK
+        written = write_starter(Path(args.output), text, None if args.schema else schema_text())
+    except FileExists as exc:
+        err.write(f"dsql-backup: {exc.message}\n    hint: {exc.hint}\n")
+        return EXIT_INVALID
+    except StarterError as exc:
+        err.write(f"dsql-backup: {exc.message}\n    hint: {exc.hint}\n")
+        return EXIT_USAGE
+    out.write(f"wrote {args.output}: policy {starter.name}, account(s) {', '.join(k for k, _ in starter.accounts)}, "
+              f"Region(s) {', '.join(starter.regions)}\n")
+    if written.schema_status == "written":
+        out.write(f"wrote {written.schema}: the JSON Schema that the policy's first line points editors at\n")
+    elif written.schema_status == "stale":
+        out.write(f"kept {written.schema}, which differs from this version's schema; refresh it with: "
+                  f"dsql-backup schema > {written.schema}\n")
+    out.write("next:\n" + "".join(f"  - {step}\n" for step in next_steps(starter, args.output)))
+    return EXIT_OK
+
+
+def _cmd_rollout(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.compile import compile_policy
+    from generator.rollout import render, rollout_from_manifest
+
+    if ".." in args.dir.replace("\\", "/").split("/") or args.dir.startswith("/"):
+        err.write(f"dsql-backup: --dir {args.dir}: give the directory relative to the repository root, "
+                  "inside it\n")
+        return EXIT_USAGE
+    policy = _load_valid(args.policy, args.layout, err, err)
+    if policy is None:
+        return EXIT_INVALID
+    compiled = compile_policy(policy)
+    out.write(render(rollout_from_manifest(compiled.manifest, args.dir), args.format, args.policy))
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.schema_check import schema_text
 
@@ -298,9 +437,26 @@ def _cmd_codes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 _COMMANDS = {
+    "init": _cmd_init,
+    "rollout": _cmd_rollout,
     "validate": _cmd_validate,
     "compile": _cmd_compile,
     "plan": _cmd_plan,
+    "apply": lambda a, o, e: _run_terraform(a, o, e),  # noqa: PLW0108 (defined below the table)
+    "destroy": lambda a, o, e: _run_terraform(a, o, e),  # noqa: PLW0108
     "schema": _cmd_schema,
     "codes": _cmd_codes,
 }
+_COMMANDS.update(_EXPLAIN_COMMANDS)
+
+
+def _run_help(command: str) -> str:
+    from generator.cli_terraform import RUN_HELP
+
+    return RUN_HELP[command]
+
+
+def _run_terraform(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.cli_terraform import run_terraform_command
+
+    return run_terraform_command(args.command, args, out, err)

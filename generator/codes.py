@@ -108,6 +108,7 @@ _ALL = [
     Code("DSB900", E, "internal error"),
     Code("DSB901", E, "output directory problem"),
     Code("DSB902", E, "terraform not found or failed"),
+    Code("DSB903", E, "CDKTF library or Node.js missing for a cdktf output format"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

@@ -12,9 +12,9 @@ from generator.loader import SourceMap
 from generator.manifest import MANIFEST, build_manifest, manifest_text
 from generator.model import Model
 from generator.policy import Policy
-from generator.render.hcl import render_hcl
+from generator.render.formats import FORMATS, render
 
-FORMATS = ("hcl",)
+__all__ = ["FORMATS", "Compiled", "compile_policy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +24,14 @@ class Compiled:
     manifest: Mapping[str, Any]
 
 
-def compile_policy(policy: Policy, output_format: str = "hcl", source_map: SourceMap | None = None) -> Compiled:
-    model = build_model(policy, load_capabilities(), source_map)
-    if output_format != "hcl":
+def compile_policy(policy: Policy, output_format: str = "hcl", source_map: SourceMap | None = None, *,
+                   policy_source: str | None = None) -> Compiled:
+    """``policy_source`` (the policy file's text) is needed by ``cdktf-app`` only, which ships a copy.
+    ``cdktf`` raises generator.render.cdktf.ToolchainMissing without the CDKTF library or node."""
+    if output_format not in FORMATS:
         raise ValueError(f"unknown output format {output_format!r}")
-    files = render_hcl(model)
-    manifest = build_manifest(model, files, output_format)
-    return Compiled(model, {**files, MANIFEST: manifest_text(manifest)}, manifest)
+    model = build_model(policy, load_capabilities(), source_map)
+    r = render(model, output_format, policy_source)
+    manifest = build_manifest(model, r.root_files, output_format, counted=r.counted, root_path=r.root_path,
+                              app_files=r.app_files)
+    return Compiled(model, {**r.files, MANIFEST: manifest_text(manifest)}, manifest)

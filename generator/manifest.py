@@ -41,28 +41,39 @@ def content_hash(files: Mapping[str, str]) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def build_manifest(model: Model, files: Mapping[str, str], output_format: str) -> dict[str, Any]:
-    """``files`` are keyed ``<root>/<file>``; the manifest lists them per root with counts and a hash."""
+def _of_root(files: Mapping[str, str], root: str) -> dict[str, str]:
+    return {p.split("/", 1)[1]: t for p, t in files.items() if p.split("/", 1)[0] == root}
+
+
+def build_manifest(model: Model, files: Mapping[str, str], output_format: str, *,
+                   counted: Mapping[str, str] | None = None, root_path: str = "{root}",
+                   app_files: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``files`` are keyed ``<root>/<file>``; the manifest lists them per root with counts and a hash.
+
+    ``counted`` (same keys) is what resources are counted in when the roots' files are produced later
+    (``cdktf-app``: the stacks appear at ``root_path`` when the app runs); ``app_files`` are generated
+    files outside the roots."""
     roots: list[dict[str, Any]] = []
     for root in model.roots:
-        own = {p.split("/", 1)[1]: t for p, t in files.items() if p.split("/", 1)[0] == root.name}
-        counts = resource_types(own)
+        own = _of_root(files, root.name)
+        counts = resource_types(_of_root(files if counted is None else counted, root.name))
         roots.append({
             "name": root.name,
-            "path": root.name,
+            "path": root_path.format(root=root.name),
             "wave": root.wave,
             "wave_reason": root.wave_reason,
             "accounts": [{"key": k, "id": i} for k, i in zip(root.accounts, root.account_ids, strict=True)],
             "regions": list(root.regions),
             "resources": sum(counts.values()),
             "resource_types": dict(sorted(counts.items())),
-            "content_hash": content_hash(own),
+            "content_hash": content_hash(own) if own else None,
             "files": sorted(own),
         })
     waves: list[dict[str, Any]] = []
     for w in sorted({r["wave"] for r in roots}):
         members = [r for r in roots if r["wave"] == w]
         waves.append({"wave": w, "roots": [r["name"] for r in members], "reason": members[0]["wave_reason"]})
+    extra = {"app_files": list(app_files)} if app_files else {}
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -73,6 +84,7 @@ def build_manifest(model: Model, files: Mapping[str, str], output_format: str) -
         "roots": roots,
         "apply_order": waves,
         "totals": {"roots": len(roots), "resources": sum(r["resources"] for r in roots)},
+        **extra,
     }
 
 
@@ -83,6 +95,7 @@ def manifest_text(manifest: Mapping[str, Any]) -> str:
 def generated_files(manifest: Mapping[str, Any]) -> set[str]:
     """Relative paths the manifest says compile generated (used to carry user files over on rewrite)."""
     out = {MANIFEST}
+    out.update(f for f in manifest.get("app_files", []) if isinstance(f, str))
     for root in manifest.get("roots", []):
         if isinstance(root, dict):
             out.update(f"{root.get('path')}/{f}" for f in root.get("files", []) if isinstance(f, str))

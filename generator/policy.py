@@ -413,11 +413,17 @@ def _report(key: str, v: Mapping[str, Any]) -> Report:
 
 @dataclass(frozen=True, slots=True)
 class PlanSite:
-    """One place where a plan is instantiated: an account and a Region, with the named clusters there."""
+    """One place where a plan is instantiated: an account and a Region, with the clusters it backs up there:
+    those it names, and the policy's other clusters there whose tags match its tag selection."""
 
     account: str
     region: str
-    clusters: tuple[str, ...]
+    clusters: tuple[str, ...]  # named in targets.clusters
+    tagged: tuple[str, ...] = ()  # not named, but carrying every tag of targets.tags
+
+    @property
+    def protected(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.clusters, *self.tagged}))
 
 
 def plan_sites(policy: Policy, plan: Plan) -> tuple[PlanSite, ...]:
@@ -435,16 +441,30 @@ def plan_sites(policy: Policy, plan: Plan) -> tuple[PlanSite, ...]:
         if a in policy.accounts:
             for r in plan.targets.regions:
                 sites.setdefault((a, r), [])
-    return tuple(PlanSite(a, r, tuple(sorted(cs))) for (a, r), cs in sorted(sites.items()))
+    return tuple(PlanSite(a, r, tuple(sorted(cs)), _tagged(policy, plan, a, r, cs))
+                 for (a, r), cs in sorted(sites.items()))
+
+
+def _tagged(policy: Policy, plan: Plan, account: str, region: str, named: list[str]) -> tuple[str, ...]:
+    want = plan.targets.tags
+    if not want:
+        return ()
+    return tuple(sorted(
+        c.key for c in policy.clusters.values()
+        if c.account == account and region in c.regions and c.key not in named
+        and all(c.tags.get(k) == v for k, v in want.items())
+    ))
 
 
 def copy_regions(policy: Policy, copy: CopyTo, site: PlanSite) -> tuple[str, ...]:
     """Regions a copy action lands in for one plan site: its fixed Region, or the peers of the
-    multi-Region clusters backed up at that site (empty for single-Region clusters)."""
+    multi-Region clusters backed up at that site (empty for single-Region clusters). A copy action copies
+    every recovery point its rule makes at the site, so single-Region clusters backed up there too are
+    copied to those peer Regions as well."""
     if not copy.peers:
         return (copy.region,) if copy.region else ()
     peers: set[str] = set()
-    for ck in site.clusters:
+    for ck in site.protected:
         c = policy.clusters.get(ck)
         if c is not None:
             peers.update(c.peers_of(site.region))

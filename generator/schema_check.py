@@ -122,7 +122,7 @@ def broken_entries(diags: Sequence[Diagnostic]) -> set[tuple[str, ...]]:
 
 
 def _split_path(path: str) -> list[str | int]:
-    # Inverse of json_path for the simple keys the schema allows (key names are restricted by propertyNames).
+    """Inverse of :func:`generator.diagnostics.json_path`: ``$.a['b.c'][0]`` -> ``["a", "b.c", 0]``."""
     out: list[str | int] = []
     i, n = 1, len(path)
     while i < n:
@@ -133,8 +133,13 @@ def _split_path(path: str) -> list[str | int]:
             out.append(path[i + 1 : j])
             i = j
         elif path.startswith("['", i):
-            j = path.index("']", i)
-            out.append(path[i + 2 : j].replace("\\'", "'").replace("\\\\", "\\"))
+            j, key = i + 2, []
+            while j < n and not path.startswith("']", j):
+                if path[j] == "\\" and j + 1 < n:
+                    j += 1
+                key.append(path[j])
+                j += 1
+            out.append("".join(key))
             i = j + 2
         else:  # [n]
             j = path.index("]", i)

@@ -626,15 +626,17 @@ class TerraformRunner:
         """Files (relative to ``root``) that are not in canonical form; unparsable files are listed too."""
         return list(self.fmt(root).files)
 
-    def plan(self, root: Path, out: str = "tfplan") -> PlanResult:
+    def plan(self, root: Path, out: str = "tfplan", *, destroy: bool = False, lock: bool = False) -> PlanResult:
+        """``lock``: take the state lock (real backends); ``destroy``: plan the destruction of everything."""
         done = self.run(
             root,
             "plan",
             "-json",
             "-input=false",
             "-no-color",
-            "-lock=false",
+            f"-lock={'true' if lock else 'false'}",
             "-detailed-exitcode",
+            *(["-destroy"] if destroy else []),
             f"-out={out}",
         )
         msgs = _json_lines(done.stdout)
@@ -644,11 +646,11 @@ class TerraformRunner:
         )
         if status == "error" and not any(d.severity == "error" for d in diags):
             diags += _diagnostics_from_text(done.stderr or done.stdout, "terraform plan failed")
-        add = change = destroy = 0
+        add = change = remove = 0
         for m in msgs:
             if m.get("type") == "change_summary" and isinstance(m.get("changes"), Mapping):
                 counts = m["changes"]
-                add, change, destroy = (
+                add, change, remove = (
                     int(counts.get("add", 0)),
                     int(counts.get("change", 0)),
                     int(counts.get("remove", 0)),
@@ -661,7 +663,7 @@ class TerraformRunner:
             and isinstance(m["change"].get("resource"), Mapping)
         )
         planfile = root / out if status != "error" else None
-        return PlanResult(status, add, change, destroy, diags, planfile, done.seconds, changes)
+        return PlanResult(status, add, change, remove, diags, planfile, done.seconds, changes)
 
     def show_json(self, root: Path, planfile: str | Path = "tfplan") -> dict[str, Any]:
         """The parsed ``show -json <planfile>``; on failure ``{"diagnostics": [...]}``, see diagnostics_of."""

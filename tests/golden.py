@@ -19,7 +19,8 @@ GOLDEN = REPO / "tests" / "golden"
 
 
 def expected_files(example: Path) -> dict[str, str]:
-    """What the golden directory of one example holds: the diagnostics, and every compiled file."""
+    """What the golden directory of one example holds: the diagnostics, and every compiled file (HCL in
+    ``compiled/``, Terraform JSON in ``compiled-tf-json/``)."""
     rel = example.relative_to(REPO).as_posix()
     cwd = os.getcwd()
     os.chdir(REPO)  # diagnostics name the file as given: keep it relative and stable
@@ -30,6 +31,7 @@ def expected_files(example: Path) -> dict[str, str]:
     files = {"validate.txt": report.as_text(v.diagnostics) or "(no diagnostics)\n"}
     if v.policy is not None:
         files.update({f"compiled/{k}": t for k, t in compile_policy(v.policy).files.items()})
+        files.update({f"compiled-tf-json/{k}": t for k, t in compile_policy(v.policy, "tf-json").files.items()})
     return files
 
 

@@ -193,7 +193,7 @@ def test_internal_error_exits_3_without_traceback(command: str, tmp_path: Path,
 
 def test_internal_error_in_compile_stage_writes_nothing(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("generator.compile.render_hcl", _boom)
+    monkeypatch.setattr("generator.render.hcl.render_hcl", _boom)
     code, out, err = run(["compile", str(WITH_WARNINGS), "-o", str(tmp_path / "out")])
     assert code == 3
     no_traceback(out, err)

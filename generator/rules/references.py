@@ -229,16 +229,22 @@ def unprotected_clusters(ctx: Context) -> Iterator[Diagnostic]:
     if not ctx.complete:
         return
     p = ctx.policy
+    covered: set[tuple[str, str]] = set()  # (cluster, Region)
+    for pl in p.plans.values():
+        for site in plan_sites(p, pl):
+            covered.update((ck, site.region) for ck in site.protected)
     named = {ck for pl in p.plans.values() for ck in pl.targets.clusters}
     for c in p.clusters.values():
-        if c.key in named:
+        if c.key in named or c.account not in p.accounts:  # named: every Region; unknown account: DSB201
             continue
-        by_tag = any(
-            pl.targets.tags and all(c.tags.get(k) == v for k, v in pl.targets.tags.items())
-            and any(s.account == c.account and s.region in c.regions for s in plan_sites(p, pl))
-            for pl in p.plans.values()
-        )
-        if not by_tag:
+        missing = [r for r in c.regions if (c.key, r) not in covered]
+        if len(missing) == len(c.regions):
             yield ctx.diag("DSB221", f"cluster '{c.key}' is not protected by any plan (not named, and no "
                            "tag selection of a plan running in its account and Region matches its tags)",
                            f"add '{c.key}' to a plan's targets.clusters", ("clusters", c.key), at_key=True)
+        elif missing:
+            done = ", ".join(sorted(set(c.regions) - set(missing)))
+            yield ctx.diag("DSB221", f"cluster '{c.key}' is backed up in {done} but not in {', '.join(missing)}: "
+                           "a multi-Region cluster needs a backup in each Region",
+                           f"add {', '.join(missing)} to the targets.regions of the plan that selects it by tag, "
+                           f"or name '{c.key}' in targets.clusters", ("clusters", c.key), at_key=True)

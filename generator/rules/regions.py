@@ -77,7 +77,7 @@ def multi_region_restorable(ctx: Context) -> Iterator[Diagnostic]:
         sites = plan_sites(p, pl)
         for r in pl.rules:
             for s in sites:
-                for ck in s.clusters:
+                for ck in s.protected:
                     c = p.clusters[ck]
                     if not c.multi_region:
                         continue

@@ -1,0 +1,187 @@
+"""End to end against a moto server on 127.0.0.1 (started here, with the test-only extension in
+tests/moto_ext): ``dsql-backup apply | plan | destroy --endpoint-url`` over tests/e2e/policy.yaml.
+
+One scenario, in order (each step needs the state the previous one left):
+
+1. apply with one root broken (an extra file asks moto for an operation it lacks): that root fails, the
+   other root of its wave and the earlier waves are applied, exit 1;
+2. the broken file removed, plan: no changes anywhere (terraform applied the rest of the failed root;
+   no perpetual diff), exit 0;
+3. a one-cluster edit, planned with ``--affected`` the previous manifest: exactly one root is planned,
+   with exactly the expected changes and risk classes (destructive, coverage), exit 2;
+4. that edit plus a retention decrease and a new compliance lock: every risk class, ``--fail-on
+   irreversible`` trips (exit 1) and the Markdown report says so;
+5. destroy: roots holding vaults, locks and keys refuse (prevent_destroy), exit 1, and say why; with the
+   protection lifted in the emulator working copies only (as an operator would decide to), destroy
+   succeeds in reverse wave order, exit 2.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import cli
+from tests.moto_ext import MotoServer
+
+pytestmark = pytest.mark.terraform
+
+HERE = Path(__file__).resolve().parent
+POLICY = (HERE / "e2e" / "policy.yaml").read_text(encoding="utf-8")
+
+BROKEN = """\
+# Test only: moto has no CreateFramework, so applying this root fails (in seconds: max_retries = 1).
+resource "aws_backup_framework" "unsupported" {
+  provider = aws.us_east_2
+  name     = "e2e_unsupported"
+
+  control {
+    name = "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED"
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoServer]:
+    server = MotoServer().start()
+    server.reset()
+    yield server
+    server.stop()
+
+
+def dsb(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    rc = cli.main(list(args), stdout=out, stderr=err)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def report(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["format"] == "dsql-backup/risk-report"
+    return doc
+
+
+def statuses(doc: dict[str, Any]) -> dict[str, str]:
+    return {r["root"]: r["status"] for r in doc["roots"]}
+
+
+def risks(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {(r["risk"], r["root"], r["address"]) for r in doc["risks"]}
+
+
+def one_cluster_edit(text: str) -> str:
+    """Remove cluster payments-ref (in account payments only)."""
+    text = text.replace(
+        "  payments-ref:\n    account: payments\n    regions: [us-east-1]\n    deletion_protection: false\n", "")
+    assert "clusters: [payments-db, payments-ref]" in text
+    return text.replace("clusters: [payments-db, payments-ref]", "clusters: [payments-db]")
+
+
+def risky_edit(text: str) -> str:
+    """The one-cluster edit, a shorter retention in payments and a compliance lock on the central vault."""
+    text = one_cluster_edit(text)
+    text = text.replace("        retention_days: 35\n        copy_to:\n          - { vault: payments-local",
+                        "        retention_days: 14\n        copy_to:\n          - { vault: payments-local", 1)
+    return text.replace(
+        "    kms_key: create\n    notifications:",
+        "    kms_key: create\n    lock:\n      mode: compliance\n      min_retention_days: 7\n"
+        "      max_retention_days: 3650\n      changeable_for_days: 3\n"
+        "      acknowledge: compliance-lock-is-irreversible\n    notifications:", 1)
+
+
+def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ordered scenario)
+    moto: MotoServer, tmp_path: Path) -> None:
+    policy = tmp_path / "e2e.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    work = tmp_path / "work"
+    run = ("--endpoint-url", moto.url, "--dir", str(work), "--parallel", "2")
+
+    # 1. one root fails, the other root of its wave and the earlier waves are applied
+    assert dsb("compile", str(policy), "-o", str(work))[0] == 0
+    (work / "orders" / "zz_unsupported.tf").write_text(BROKEN, encoding="utf-8")
+    rc, out, err = dsb("apply", str(policy), *run, "--auto-approve", "--json", str(tmp_path / "r1.json"))
+    doc = report(tmp_path / "r1.json")
+    assert rc == 1, out + err
+    assert statuses(doc) == {"mgmt": "applied", "backup": "applied", "payments": "applied", "orders": "error"}, out
+    assert "CreateFramework" in out and "orders: apply error" in out, out
+    assert "failed: orders" in err
+    assert "aws_backup_vault.central_us_east_2: done" in err  # live progress per root and resource
+
+    # 2. without the broken file nothing is left to do (orders applied all it could), and nothing drifts:
+    #    no perpetual diffs against moto
+    (work / "orders" / "zz_unsupported.tf").unlink()
+    rc, out, err = dsb("plan", str(policy), *run, "--json", str(tmp_path / "r2.json"))
+    assert rc == 0, out + err
+    doc = report(tmp_path / "r2.json")
+    assert set(statuses(doc).values()) == {"no-changes"}, out
+    assert doc["risks"] == []
+    assert "(init up to date)" in err  # init is not repeated for unchanged roots
+    shutil.copy(work / "manifest.json", tmp_path / "base-manifest.json")
+
+    # 3. a one-cluster edit: --affected plans exactly one root, with exactly the expected changes and risks
+    policy.write_text(one_cluster_edit(POLICY), encoding="utf-8")
+    rc, out, err = dsb("plan", str(policy), *run, "--affected", str(tmp_path / "base-manifest.json"),
+                       "--json", str(tmp_path / "r4.json"))
+    assert rc == 2, out + err
+    doc = report(tmp_path / "r4.json")
+    assert statuses(doc) == {"mgmt": "not-affected", "backup": "not-affected", "orders": "not-affected",
+                             "payments": "changes"}, out
+    assert "affected: payments (1 of 4 root(s) changed" in err
+    payments = next(r for r in doc["roots"] if r["root"] == "payments")
+    # the cluster goes; the selection is replaced (AWS cannot update one)
+    assert (payments["add"], payments["change"], payments["destroy"]) == (1, 0, 2), payments
+    assert risks(doc) == {
+        ("destructive", "payments", "aws_dsql_cluster.payments-ref_us_east_1"),
+        ("coverage", "payments", "aws_backup_selection.payments_us_east_1"),
+    }, doc["risks"]
+
+    # 4. every risk class; the gate trips
+    policy.write_text(risky_edit(POLICY), encoding="utf-8")
+    rc, out, err = dsb("plan", str(policy), *run, "--fail-on", "irreversible", "--json", str(tmp_path / "r5.json"),
+                       "--markdown", str(tmp_path / "r5.md"))
+    assert rc == 1, out + err
+    doc = report(tmp_path / "r5.json")
+    assert statuses(doc) == {"mgmt": "no-changes", "backup": "changes", "orders": "no-changes",
+                             "payments": "changes"}, out
+    assert risks(doc) == {
+        ("destructive", "payments", "aws_dsql_cluster.payments-ref_us_east_1"),
+        ("coverage", "payments", "aws_backup_selection.payments_us_east_1"),
+        ("retention", "payments", "aws_backup_plan.payments_us_east_1"),
+        ("irreversible", "backup", "aws_backup_vault_lock_configuration.central_us_east_2"),
+    }, doc["risks"]
+    assert doc["summary"]["gate_tripped"] is True
+    md = (tmp_path / "r5.md").read_text(encoding="utf-8")
+    assert md.startswith("<!-- dsql-backup:risk-report -->") and "`--fail-on irreversible`" in md
+    assert "keeps recovery points 14 days instead of 35" in md
+
+
+    # 5. destroy: vaults, locks and keys are protected; lifted in the emulator copies only, destroy completes
+    rc, out, err = dsb("destroy", str(policy), *run, "--auto-approve", "--json", str(tmp_path / "r7.json"))
+    assert rc == 1, out + err
+    doc = report(tmp_path / "r7.json")
+    assert statuses(doc) == {"mgmt": "skipped", "backup": "error", "orders": "error", "payments": "error"}, out
+    assert "prevent_destroy" in out and "Instance cannot be destroyed" in out
+    for root in ("backup", "orders", "payments"):
+        copy = work / ".emulator" / root
+        protected = sorted(set(re.findall(
+            r'resource "(aws_backup_vault|aws_backup_vault_lock_configuration|aws_kms_key)" "([^"]+)"',
+            "".join(f.read_text(encoding="utf-8") for f in copy.glob("*.tf")))))
+        (copy / "zz_test_unprotect_override.tf").write_text("".join(
+            f'resource "{t}" "{n}" {{\n  lifecycle {{\n    prevent_destroy = false\n  }}\n}}\n' for t, n in protected),
+            encoding="utf-8")
+    rc, out, err = dsb("destroy", str(policy), *run, "--auto-approve", "--json", str(tmp_path / "r8.json"))
+    assert rc == 2, out + err
+    doc = report(tmp_path / "r8.json")
+    assert set(statuses(doc).values()) == {"applied"}, out
+    manifest = json.loads((tmp_path / "base-manifest.json").read_text(encoding="utf-8"))
+    assert sum(r["destroy"] for r in doc["roots"]) == manifest["totals"]["resources"]
+    order = [m.group(1) for m in re.finditer(r"^  (\w+): applying$", err, re.MULTILINE)]
+    assert order.index("mgmt") > order.index("backup") > min(order.index("orders"), order.index("payments"))

@@ -1,0 +1,373 @@
+"""explain, diagrams, runbooks and backup-now: golden outputs per example, gaps in an incomplete policy, the
+Mermaid and SVG diagrams, runbook commands checked against the AWS service models, and backup-now through
+botocore's Stubber (which validates every request against the real service model)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from generator import backup_now as bn
+from generator.cli import main
+from generator.explain import Gap, explain, typed_policy
+from generator.graph import build_graph, to_mermaid
+from generator.runbook import runbook
+from tests.awscli_check import aws_calls
+from tests.golden_explain import GOLDEN, INPUTS, expected_files, read_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+INCOMPLETE = ROOT / "tests" / "explain_fixtures" / "incomplete.yaml"
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def clusters_of(path: Path) -> list[str]:
+    policy, _, _ = typed_policy(str(path))
+    assert policy is not None
+    return sorted(policy.clusters)
+
+
+# --------------------------------------------------------------------------- golden outputs
+
+
+def test_there_is_a_golden_directory_per_input() -> None:
+    assert sorted(p.name for p in GOLDEN.iterdir()) == sorted(p.stem for p in INPUTS)
+
+
+@pytest.mark.parametrize("policy_file", INPUTS, ids=lambda p: p.stem)
+def test_matches_golden(policy_file: Path) -> None:
+    want = read_tree(GOLDEN / policy_file.stem)
+    got = expected_files(policy_file)
+    assert sorted(got) == sorted(want), "files differ: run `make golden` and review the diff"
+    for name in sorted(got):
+        assert got[name] == want[name], f"{policy_file.stem}/{name} differs: run `make golden` and review the diff"
+
+
+# --------------------------------------------------------------------------- explain
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_explain_every_example_exits_0_in_every_format(example: Path) -> None:
+    for fmt in ("text", "markdown", "json"):
+        code, out, err = run(["explain", str(example), "--format", fmt])
+        assert code == 0, err
+        for key in clusters_of(example):
+            assert key in out
+    doc = json.loads(run(["explain", str(example), "--format", "json"])[1])
+    assert doc["format"] == "dsql-backup/explain" and doc["version"] == 1
+    assert doc["summary"]["gaps"] == 0
+    for c in doc["clusters"]:
+        assert c["coverage"] and all(h is not None for h in c["rpo_hours"].values())
+        assert all(r["possible"] for r in c["restore"]), c["key"]
+
+
+def test_explain_reports_the_gaps_of_an_incomplete_policy_with_rule_codes() -> None:
+    policy, file, diags = typed_policy(str(INCOMPLETE))
+    assert policy is not None
+    e = explain(policy, diags, file)
+    gaps = {c.key: c.gaps for c in e.clusters}
+    peer = "add to the rule's copy_to: {vault: local, regions: peers, retention_days: %d}"
+    assert gaps == {
+        "events": (
+            Gap("DSB221", "warning", "cluster 'events' is not backed up in us-east-2: no plan selecting it runs "
+                "there", "name 'events' in a plan's targets.clusters, or add us-east-2 to the tag plan's "
+                "targets.regions"),
+            Gap("DSB604", "error", "rule 'hourly' of plan 'hourly' backs 'events' up in us-east-1 but copies "
+                "nothing to its peer Region us-east-2: that recovery point cannot be restored as multi-Region",
+                peer % 7),
+        ),
+        "ledger": tuple(
+            Gap("DSB604", "error", f"rule 'daily' of plan 'daily' backs 'ledger' up in {a} but copies nothing to "
+                f"its peer Region {b}: that recovery point cannot be restored as multi-Region", peer % 35)
+            for a, b in (("us-east-1", "us-east-2"), ("us-east-2", "us-east-1"))),
+        "scratch": (Gap("DSB221", "warning", "cluster 'scratch' is not protected by any plan",
+                        "add 'scratch' to a plan's targets.clusters"),),
+    }
+    restore = {(c.key, r.kind, r.regions): r.possible for c in e.clusters for r in c.restore}
+    assert restore[("ledger", "multi-Region", ("us-east-1", "us-east-2"))] is False
+    assert restore[("ledger", "single-Region", ("us-east-2",))] is True
+    assert restore[("events", "single-Region", ("us-east-2",))] is False
+    assert restore[("scratch", "single-Region", ("us-east-1",))] is False
+    assert e.errors == 3 and e.warnings == 2  # the validator's diagnostics are kept beside the gaps
+
+
+def test_explain_of_an_invalid_policy_still_explains_and_exits_1() -> None:
+    code, out, _ = run(["explain", str(INCOMPLETE), "--format", "markdown"])
+    assert code == 1
+    assert "**DSB604** (error)" in out and "**DSB221** (warning)" in out
+    assert "❌ multi-Region in us-east-1 + us-east-2" in out
+
+
+def test_explain_of_an_unreadable_policy_exits_1_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: [\n", encoding="utf-8")
+    code, out, err = run(["explain", str(bad)])
+    assert code == 1
+    assert "DSB004" in out and "cannot explain it" in err and "Traceback" not in out + err
+
+
+def test_explain_shows_schedule_in_words_time_zone_and_rpo() -> None:
+    code, out, _ = run(["explain", str(ROOT / "examples" / "multi-region.yaml")])
+    assert code == 0
+    assert "plan ledger, rule weekly: every Sunday at 04:00 (America/New_York); longest gap 7 days (168 h)" in out
+    assert "RPO (longest gap between backups, at most): us-east-1 24 h, us-east-2 24 h" in out
+
+
+def test_explain_vaults_say_who_may_copy_in() -> None:
+    doc = json.loads(run(["explain", str(ROOT / "examples" / "central-vault.yaml"), "--format", "json"])[1])
+    central = next(v for v in doc["vaults"] if v["name"] == "acme-central")
+    assert central["copy_in_from"] == ["orders", "payments"]
+    assert central["copy_in_allowed"].startswith("any account of organization o-7h2k9m4x1q")
+    assert central["lock"] == "compliance, 30-3650 days, immutable 7 days after creation"
+    assert {x["cluster"] for x in central["receives"]} == {"orders-db", "payments-db", "payments-ledger"}
+
+
+# --------------------------------------------------------------------------- diagrams
+
+
+MERMAID_NODE = re.compile(r'^\s+([A-Za-z0-9_]+)(\(\[".*"\]\)|\[\(".*"\)\])$')
+MERMAID_EDGE = re.compile(r'^  ([A-Za-z0-9_]+) (-->|-\.->)\|"[^"]*"\| ([A-Za-z0-9_]+)$')
+
+
+@pytest.mark.parametrize("policy_file", INPUTS, ids=lambda p: p.stem)
+def test_mermaid_is_structurally_sound(policy_file: Path) -> None:
+    policy, file, diags = typed_policy(str(policy_file))
+    assert policy is not None
+    text = to_mermaid(build_graph(explain(policy, diags, file)))
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    depth, nodes, labels, edges = 0, set(), [], []
+    for line in lines[1:]:
+        if line.strip().startswith("subgraph "):
+            depth += 1
+            assert re.fullmatch(r'\s+subgraph [A-Za-z0-9_]+\["[^"]+"\]', line), line
+        elif line.strip() == "end":
+            depth -= 1
+            assert depth >= 0
+        elif m := MERMAID_NODE.match(line):
+            assert depth == 2, f"node outside an account/Region group: {line}"
+            nodes.add(m.group(1))
+            labels.append(m.group(2))
+        elif m := MERMAID_EDGE.match(line):
+            edges.append((m.group(1), m.group(3)))
+        else:
+            raise AssertionError(f"unexpected Mermaid line: {line!r}")
+    assert depth == 0
+    assert edges, "no edges"
+    assert all(s in nodes and t in nodes for s, t in edges), "an edge names an undeclared node"
+    for key in policy.clusters:
+        assert any(f'"{key} (' in label for label in labels), key
+
+
+@pytest.mark.parametrize("example", ["central-vault", "landing-zone", "multi-region"])
+def test_svg_parses_and_names_every_cluster(example: str, tmp_path: Path) -> None:
+    assert shutil.which("dot"), "Graphviz 'dot' is required (.ci/run installs it: apt-get install graphviz)"
+    path = ROOT / "examples" / f"{example}.yaml"
+    svg = tmp_path / "graph.svg"
+    code, _, err = run(["explain", str(path), "--graph", str(svg)])
+    assert code == 0, err
+    root = ET.parse(svg).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    for key in clusters_of(path):
+        assert key in texts, key
+
+
+def test_png_and_mermaid_files(tmp_path: Path) -> None:
+    path = str(ROOT / "examples" / "complete.yaml")
+    assert run(["explain", path, "--graph", str(tmp_path / "g.png")])[0] == 0
+    assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert run(["explain", path, "--graph", str(tmp_path / "g.mmd")])[0] == 0
+    assert (tmp_path / "g.mmd").read_text(encoding="utf-8").startswith("flowchart LR\n")
+
+
+def test_unknown_graph_extension_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run(["explain", str(ROOT / "examples" / "complete.yaml"), "--graph", str(tmp_path / "g.jpg")])
+    assert code == 2 and "name a .mmd, .dot, .svg or .png file" in err
+
+
+# --------------------------------------------------------------------------- runbook
+
+
+RUNBOOKS = [(e, key) for e in EXAMPLES for key in clusters_of(e)]
+
+
+@pytest.mark.parametrize(("example", "cluster"), RUNBOOKS, ids=lambda x: x.stem if isinstance(x, Path) else x)
+def test_runbook_commands_are_valid_aws_requests(example: Path, cluster: str) -> None:
+    code, out, err = run(["runbook", str(example), cluster])
+    assert code == 0, err
+    calls = aws_calls(out)  # AssertionError / ParamValidationError for any invalid command
+    ops = [c.operation for c in calls]
+    policy, _, _ = typed_policy(str(example))
+    assert policy is not None
+    c = policy.clusters[cluster]
+    assert ops.count("StartBackupJob") == len(c.regions)
+    assert "ListRecoveryPointsByBackupVault" in ops and "GetRecoveryPointRestoreMetadata" in ops
+    restores = [x for x in calls if x.operation == "StartRestoreJob"]
+    assert restores
+    for x in calls:
+        if x.operation not in ("GetCallerIdentity",):
+            assert x.region, f"no --region: {x.line}"
+    single = [x for x in restores if json.loads(x.params["Metadata"]["regionalConfig"])]
+    for x in single:
+        config = json.loads(x.params["Metadata"]["regionalConfig"])
+        assert config[0]["region"] == x.region
+        assert config[0]["isDeletionProtectionEnabled"] is c.deletion_protection
+    if c.multi_region:
+        assert "StartCopyJob" in ops and "ListCopyJobs" in ops
+        assert "UNCONFIRMED" in out and "get-recovery-point-restore-metadata" in out
+        assert len(restores) == len(single) + 1  # the multi-Region one takes the discovered metadata
+
+
+def test_runbook_for_a_cluster_without_peer_copies_copies_first(tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "multi-region.yaml").read_text(encoding="utf-8")
+    for days in (35, 180):
+        copy = f"          - {{ vault: local, regions: peers, retention_days: {days} }}\n"
+        text = text.replace("        copy_to:\n" + copy, "")
+    policy_file = tmp_path / "p.yaml"
+    policy_file.write_text(text, encoding="utf-8")
+    policy, _, diags = typed_policy(str(policy_file))
+    assert policy is not None and any(d.code == "DSB604" for d in diags)
+    out = runbook(policy, "ledger")
+    assert "**The policy copies nothing to us-east-2 (DSB604)**: copy the recovery point first" in out
+    assert "- **DSB604** rule 'daily' of plan 'ledger' backs 'ledger' up in us-east-1" in out
+    assert "StartCopyJob" in [c.operation for c in aws_calls(out)]
+
+
+def test_runbook_unknown_cluster_and_invalid_policy_exit_1() -> None:
+    code, _, err = run(["runbook", str(ROOT / "examples" / "multi-region.yaml"), "ledgr"])
+    assert code == 1 and "did you mean 'ledger'?" in err
+    code, out, _ = run(["runbook", str(INCOMPLETE), "ledger"])
+    assert code == 1 and "DSB604" in out
+
+
+def test_runbook_writes_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "rb.md"
+    code, out, _ = run(["runbook", str(ROOT / "examples" / "single-region.yaml"), "catalog", "-o", str(target)])
+    assert code == 0 and out == ""
+    assert target.read_text(encoding="utf-8").startswith("# Runbook: Aurora DSQL cluster `catalog`")
+
+
+# --------------------------------------------------------------------------- backup-now
+
+
+ADOPTED = ROOT / "examples" / "tag-based.yaml"  # pos-legacy is adopted: its ARN is in the policy
+
+
+class Stubs:
+    """A client factory handing out stubbed clients; Stubber checks each request against the service model."""
+
+    def __init__(self) -> None:
+        self.clients: dict[tuple[str, str], Any] = {}
+        self.stubbers: dict[tuple[str, str], Stubber] = {}
+
+    def stub(self, service: str, region: str) -> Stubber:
+        key = (service, region)
+        if key not in self.clients:
+            client = boto3.client(service, region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
+            self.clients[key] = client
+            self.stubbers[key] = Stubber(client)
+            self.stubbers[key].activate()
+        return self.stubbers[key]
+
+    def __call__(self, service: str, region: str) -> Any:
+        self.stub(service, region)
+        return self.clients[(service, region)]
+
+    def verify(self) -> None:
+        for s in self.stubbers.values():
+            s.assert_no_pending_responses()
+
+
+def test_backup_now_starts_one_job_per_region_with_valid_requests() -> None:
+    policy, _, _ = typed_policy(str(ROOT / "examples" / "multi-region.yaml"))
+    assert policy is not None
+    arns = {r: f"arn:aws:dsql:{r}:210987654321:cluster/abcdefghijklmnopqrstuvwxy{i}"
+            for i, r in enumerate(("us-east-1", "us-east-2"))}
+    stubs = Stubs()
+    stubs.stub("sts", "us-east-1").add_response(
+        "get_caller_identity", {"Account": "210987654321", "Arn": "arn:aws:iam::210987654321:user/x", "UserId": "x"},
+        {})
+    for i, region in enumerate(("us-east-1", "us-east-2")):
+        stubs.stub("backup", region).add_response(
+            "start_backup_job", {"BackupJobId": f"job-{i}", "RecoveryPointArn": f"arn:aws:backup:{region}:"
+                                 "210987654321:recovery-point:abc"},
+            {"BackupVaultName": "ledger-local", "ResourceArn": arns[region],
+             "IamRoleArn": "arn:aws:iam::210987654321:role/ledger-backup", "Lifecycle": {"DeleteAfterDays": 35}})
+    requests = bn.plan_backup_jobs(policy, "ledger", arns)
+    bn.check_account(policy, "ledger", stubs)
+    started = bn.start_backup_jobs(requests, stubs)
+    assert [(s.region, s.job_id) for s in started] == [("us-east-1", "job-0"), ("us-east-2", "job-1")]
+    stubs.verify()
+
+
+def test_backup_now_cli_prints_job_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    stubs = Stubs()
+    stubs.stub("sts", "us-east-1").add_response(
+        "get_caller_identity", {"Account": "046523187790", "Arn": "arn:aws:iam::046523187790:user/x", "UserId": "x"})
+    stubs.stub("backup", "us-east-1").add_response("start_backup_job", {"BackupJobId": "job-42"}, {
+        "BackupVaultName": "retail-local",
+        "ResourceArn": "arn:aws:dsql:us-east-1:046523187790:cluster/h4kq2m9x7c3v5b8n1p6r0t2w4y",
+        "IamRoleArn": "arn:aws:iam::046523187790:role/retail-backup", "Lifecycle": {"DeleteAfterDays": 90}})
+    monkeypatch.setattr(bn, "boto3_factory", lambda profile=None: stubs)
+    code, out, err = run(["backup-now", str(ADOPTED), "pos-legacy"])
+    assert code == 0, err
+    assert out == "us-east-1\tjob-42\tretail-local\t-\n"
+    stubs.verify()
+
+
+def test_backup_now_refuses_credentials_of_another_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    stubs = Stubs()
+    stubs.stub("sts", "us-east-1").add_response(
+        "get_caller_identity", {"Account": "999999999999", "Arn": "arn:aws:iam::999999999999:user/x", "UserId": "x"})
+    monkeypatch.setattr(bn, "boto3_factory", lambda profile=None: stubs)
+    code, _, err = run(["backup-now", str(ADOPTED), "pos-legacy"])
+    assert code == 1 and "credentials are for account 999999999999" in err
+
+
+def test_backup_now_aws_error_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    stubs = Stubs()
+    stubs.stub("sts", "us-east-1").add_response(
+        "get_caller_identity", {"Account": "046523187790", "Arn": "arn:aws:iam::046523187790:user/x", "UserId": "x"})
+    stubs.stub("backup", "us-east-1").add_client_error("start_backup_job", "AccessDeniedException", "nope")
+    monkeypatch.setattr(bn, "boto3_factory", lambda profile=None: stubs)
+    code, _, err = run(["backup-now", str(ADOPTED), "pos-legacy"])
+    assert code == 1 and "AccessDeniedException" in err and "Traceback" not in err
+
+
+def test_backup_now_needs_arns_of_managed_clusters(tmp_path: Path) -> None:
+    multi = str(ROOT / "examples" / "multi-region.yaml")
+    code, _, err = run(["backup-now", multi, "ledger", "--dry-run"])
+    assert code == 1 and "--arn us-east-1=ARN" in err
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"cluster_arns": {"sensitive": False, "type": "map", "value": {
+        "ledger/us-east-1": "arn:aws:dsql:us-east-1:210987654321:cluster/aaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "ledger/us-east-2": "arn:aws:dsql:us-east-2:210987654321:cluster/bbbbbbbbbbbbbbbbbbbbbbbbbb"}}}),
+        encoding="utf-8")
+    code, out, err = run(["backup-now", multi, "ledger", "--dry-run", "--terraform-outputs", str(outputs)])
+    assert code == 0, err
+    assert out.splitlines()[1].startswith('us-east-2: StartBackupJob {"BackupVaultName": "ledger-local"')
+    code, _, err = run(["backup-now", multi, "ledger", "--arn", "nonsense"])
+    assert code == 2 and "expected REGION=ARN" in err
+
+
+@pytest.mark.parametrize("command", ["explain", "runbook", "backup-now"])
+def test_help_shows_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([command, "--help"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert re.search(rf"^\s+dsql-backup {command}\b", out + captured.out, re.MULTILINE)

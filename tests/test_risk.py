@@ -1,0 +1,194 @@
+"""generator.risk on hand-written ``terraform show -json`` documents, and the small pure parts of
+generator.runner, generator.emulator and generator.cli_terraform (no terraform needed)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import cli_terraform, risk
+from generator.emulator import EMULATOR_OVERRIDE_NAME, emulator_override, sync_working_copy
+from generator.runner import ManifestError, Target, affected
+from generator.terraform import ProviderRef
+
+VAULT = "arn:aws:backup:us-east-2:222222222222:backup-vault:acme-central"
+CLUSTER_A = "arn:aws:dsql:us-east-1:333333333333:cluster/a"
+CLUSTER_B = "arn:aws:dsql:us-east-1:333333333333:cluster/b"
+
+
+def rc(address: str, actions: list[str], before: Any = None, after: Any = None,
+       after_unknown: Any = None) -> dict[str, Any]:
+    return {"address": address, "type": address.split(".", 1)[0],
+            "change": {"actions": actions, "before": before, "after": after, "after_unknown": after_unknown or {}}}
+
+
+def rule(name: str, days: int, copies: dict[str, int] | None = None) -> dict[str, Any]:
+    return {"rule_name": name, "lifecycle": [{"delete_after": days}],
+            "copy_action": [{"destination_vault_arn": d, "lifecycle": [{"delete_after": n}]}
+                            for d, n in (copies or {}).items()]}
+
+
+def classify(*changes: dict[str, Any]) -> list[risk.Risk]:
+    return risk.classify("prod", {"format_version": "1.2", "resource_changes": list(changes)})
+
+
+def test_action_names() -> None:
+    assert risk.action_of(["delete", "create"]) == "replace"
+    assert risk.action_of(["create", "delete"]) == "replace"
+    assert risk.action_of(["delete"]) == "delete"
+    assert risk.action_of(["update"]) == "update"
+    assert risk.action_of(["no-op"]) == "no-op"
+
+
+@pytest.mark.parametrize("rtype", sorted(risk.PROTECTED))
+@pytest.mark.parametrize("actions", [["delete"], ["delete", "create"], ["create", "delete"]])
+def test_destroying_or_replacing_a_protected_resource_is_destructive(rtype: str, actions: list[str]) -> None:
+    found = classify(rc(f"{rtype}.x", actions, {"name": "x"}, None if actions == ["delete"] else {"name": "y"}))
+    assert [(r.risk, r.address) for r in found if r.risk == "destructive"] == [("destructive", f"{rtype}.x")]
+
+
+def test_updates_and_creates_of_protected_resources_are_not_destructive() -> None:
+    assert classify(rc("aws_backup_vault.x", ["update"], {"tags": {}}, {"tags": {"a": "b"}}),
+                    rc("aws_kms_key.k", ["create"], None, {}), rc("aws_dsql_cluster.c", ["no-op"], {}, {})) == []
+
+
+def test_any_change_to_a_compliance_lock_is_irreversible_governance_locks_are_not() -> None:
+    compliance = {"changeable_for_days": 3, "min_retention_days": 7, "max_retention_days": 30}
+    governance = {"changeable_for_days": None, "min_retention_days": 7, "max_retention_days": 30}
+    created = classify(rc("aws_backup_vault_lock_configuration.c", ["create"], None, compliance))
+    assert [r.risk for r in created] == ["irreversible"]
+    assert "after 3 days" in created[0].message
+    replaced = classify(rc("aws_backup_vault_lock_configuration.c", ["delete", "create"], compliance,
+                           {**compliance, "max_retention_days": 60}))
+    assert sorted(r.risk for r in replaced) == ["destructive", "irreversible"]
+    assert classify(rc("aws_backup_vault_lock_configuration.g", ["create"], None, governance)) == []
+    gov_replaced = classify(rc("aws_backup_vault_lock_configuration.g", ["delete", "create"], governance, governance))
+    assert [r.risk for r in gov_replaced] == ["destructive"]
+
+
+def test_retention_decreases_in_rules_and_copies() -> None:
+    before = {"rule": [rule("daily", 35, {VAULT: 90}), rule("weekly", 180)]}
+    after = {"rule": [rule("daily", 14, {VAULT: 30}), rule("weekly", 365)]}
+    found = classify(rc("aws_backup_plan.p", ["update"], before, after))
+    assert [(r.risk, r.message) for r in found] == [
+        ("retention", "rule 'daily' keeps recovery points 14 days instead of 35"),
+        ("retention", f"rule 'daily' keeps copies in {VAULT} 30 days instead of 90"),
+    ]
+
+
+def test_removed_rules_and_copies_lose_coverage_increases_are_fine() -> None:
+    before = {"rule": [rule("daily", 35, {VAULT: 90}), rule("weekly", 180)]}
+    after = {"rule": [rule("daily", 40)]}
+    found = classify(rc("aws_backup_plan.p", ["update"], before, after))
+    assert [(r.risk, r.message) for r in found] == [
+        ("coverage", f"rule 'daily' no longer copies to {VAULT}"),
+        ("coverage", "rule 'weekly' is removed: its backups stop"),
+    ]
+
+
+def test_selections_that_stop_covering_clusters() -> None:
+    before = {"name": "sel", "resources": [CLUSTER_A, CLUSTER_B], "condition": [], "not_resources": []}
+    replaced = classify(rc("aws_backup_selection.s", ["delete", "create"], before,
+                           {**before, "resources": [CLUSTER_A]}))
+    assert [(r.risk, r.message) for r in replaced] == [("coverage", f"selection 'sel' stops covering {CLUSTER_B}")]
+    destroyed = classify(rc("aws_backup_selection.s", ["delete"], before, None))
+    assert [r.risk for r in destroyed] == ["coverage"] and CLUSTER_A in destroyed[0].message
+    unknown = classify(rc("aws_backup_selection.s", ["delete", "create"], before, {"name": "sel"}, {"resources": True}))
+    assert [r.risk for r in unknown] == ["coverage"] and "known only after apply" in unknown[0].message
+    grown = classify(rc("aws_backup_selection.s", ["delete", "create"], before,
+                        {**before, "resources": [CLUSTER_A, CLUSTER_B, "arn:x"]}))
+    assert grown == []
+
+
+def test_tag_conditions_that_go_away_lose_coverage() -> None:
+    def cond(*pairs: tuple[str, str]) -> dict[str, Any]:
+        return {"name": "sel", "resources": ["arn:aws:dsql:*:*:cluster/*"], "condition": [
+            {"string_equals": [{"key": f"aws:ResourceTag/{k}", "value": v} for k, v in pairs]}]}
+    found = classify(rc("aws_backup_selection.s", ["delete", "create"], cond(("backup", "daily")),
+                        cond(("backup", "daily"), ("tier", "gold"))))
+    # adding a condition narrows the selection too: the old condition set no longer matches as before
+    assert found == [] or all(r.risk == "coverage" for r in found)
+    found = classify(rc("aws_backup_selection.s", ["delete", "create"], cond(("backup", "daily")),
+                        cond(("backup", "hourly"))))
+    assert [r.risk for r in found] == ["coverage"] and "aws:ResourceTag/backup=daily" in found[0].message
+
+
+def test_gate_and_reports() -> None:
+    risks = classify(rc("aws_dsql_cluster.c", ["delete"], {}, None),
+                     rc("aws_backup_plan.p", ["update"], {"rule": [rule("d", 35)]}, {"rule": [rule("d", 7)]}))
+    assert [r.risk for r in risk.tripped(risks, ["destructive"])] == ["destructive"]
+    assert risk.tripped(risks, ["irreversible"]) == []
+    rows = [risk.RootLine("prod", 1, "changes", 0, 1, 1, 2.5),
+            risk.RootLine("dr", 2, "error", 0, 0, 0, 1.0, "plan: x|y")]
+    doc = json.loads(risk.as_json("plan", "p.yaml", rows, risks, ["destructive"]))
+    assert doc["summary"]["risks"] == {"destructive": 1, "irreversible": 0, "retention": 1, "coverage": 0}
+    assert doc["summary"]["gate_tripped"] is True and doc["summary"]["failed"] == ["dr"]
+    md = risk.as_markdown("plan", "p.yaml", rows, risks, ["destructive"])
+    assert md.splitlines()[0] == risk.MARKDOWN_MARKER
+    assert "| **destructive** | prod | `aws_dsql_cluster.c` | delete | DSQL cluster is destroyed |" in md
+    assert "plan: x\\|y" in md  # table cells are escaped
+    assert risk.as_text([]) == "risks: none\n"
+
+
+def test_emulator_override_points_every_service_at_the_endpoint() -> None:
+    text = emulator_override([ProviderRef("us_east_1", "us-east-1"), ProviderRef(None, "us-east-2")],
+                             "http://127.0.0.1:5000/")
+    assert text.count('provider "aws"') == 2 and 'backend "local" {}' in text
+    for service in ("backup", "dsql", "iam", "kms", "sns", "sts"):
+        assert text.count(f'{service.ljust(6)} = "http://127.0.0.1:5000"') == 2
+    assert "max_retries                 = 1" in text and "allowed_account_ids         = null" in text
+    assert "assume_role" not in text  # the compiled assume_role goes to the emulator's STS
+    with pytest.raises(ValueError):
+        emulator_override([], "127.0.0.1:5000")
+
+
+def test_working_copy_sync_keeps_state_and_foreign_files_and_drops_stale_ones(tmp_path: Path) -> None:
+    root, work = tmp_path / "root", tmp_path / "work"
+    root.mkdir()
+    (root / "a.tf").write_text("a", encoding="utf-8")
+    (root / "b.tf").write_text("b", encoding="utf-8")
+    (root / "terraform.tfstate").write_text("real state", encoding="utf-8")
+    sync_working_copy(root, work, [ProviderRef(None, "us-east-1")], "http://x")
+    (work / "terraform.tfstate").write_text("emulator state", encoding="utf-8")
+    (work / "zz_mine.tf").write_text("mine", encoding="utf-8")
+    (root / "b.tf").unlink()
+    sync_working_copy(root, work, [ProviderRef(None, "us-east-1")], "http://x")
+    assert sorted(p.name for p in work.iterdir() if not p.name.startswith(".")) == [
+        "a.tf", "terraform.tfstate", "zz_emulator_override.tf", "zz_mine.tf"]
+    assert (work / "terraform.tfstate").read_text(encoding="utf-8") == "emulator state"
+    assert (work / EMULATOR_OVERRIDE_NAME).is_file()
+
+
+def test_affected_roots_by_content_hash(tmp_path: Path) -> None:
+    targets = [Target("a", 1, tmp_path, "sha256:1"), Target("b", 2, tmp_path, "sha256:2"),
+               Target("new", 2, tmp_path, "sha256:3")]
+    prev = tmp_path / "manifest.json"
+    prev.write_text(json.dumps({"roots": [{"name": "a", "content_hash": "sha256:1"},
+                                          {"name": "b", "content_hash": "sha256:old"},
+                                          {"name": "gone", "content_hash": "sha256:4"}]}), encoding="utf-8")
+    chosen, gone = affected(targets, prev)
+    assert [t.name for t in chosen] == ["b", "new"] and gone == ["gone"]
+    prev.write_text("not json", encoding="utf-8")
+    with pytest.raises(ManifestError):
+        affected(targets, prev)
+
+
+def test_apply_refuses_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))  # not a tty: never read
+    err = io.StringIO()
+    assert cli_terraform._confirm("apply", 2, err) is False
+    assert "pass --auto-approve" in err.getvalue()
+
+
+def test_offline_conflicts() -> None:
+    ns = argparse.Namespace(dir=None, affected=None, endpoint_url="http://x", json=None, markdown=None, fail_on=[])
+    assert cli_terraform.offline_conflict(ns) == "--endpoint-url"
+    ns.endpoint_url = None
+    assert cli_terraform.offline_conflict(ns) is None
+    ns.fail_on = ["destructive"]
+    assert cli_terraform.offline_conflict(ns) == "--fail-on"
