@@ -549,23 +549,10 @@ def render(e: Explanation, fmt: str) -> str:
 
 
 def typed_policy(path: str) -> tuple[Policy | None, str, tuple[Diagnostic, ...]]:
-    """Validate ``path`` and return the typed policy even when it has semantic errors (the validator keeps it
-    only for valid policies), with the file name and every diagnostic. ``None`` when the document cannot be
-    read, or fails the schema as a whole."""
-    from generator.policy import parse_policy
-    from generator.schema_check import broken_entries, check_schema
-    from generator.validate import _without, validate_file
+    """Validate ``path`` and return the typed policy even when it has semantic errors (the one the rules
+    checked), with the file name and every diagnostic. ``None`` when the document cannot be read, or fails
+    the schema as a whole."""
+    from generator.validate import validate_file
 
     v = validate_file(path)
-    if v.policy is not None:
-        return v.policy, v.file, v.diagnostics
-    data = v.loaded.data
-    if data is None or any(d.code < "DSB100" for d in v.diagnostics if d.severity is Severity.ERROR):
-        return None, v.file, v.diagnostics
-    broken = broken_entries(check_schema(data, v.loaded.source_map, v.loaded.file))
-    if ("*",) in broken:
-        return None, v.file, v.diagnostics
-    try:
-        return parse_policy(_without(data, broken)), v.file, v.diagnostics
-    except (KeyError, TypeError, ValueError):  # a shape the schema let through but parse_policy cannot type
-        return None, v.file, v.diagnostics
+    return v.checked, v.file, v.diagnostics

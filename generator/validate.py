@@ -20,6 +20,9 @@ class Validation:
     loaded: Loaded
     policy: Policy | None  # the typed policy; None when the document could not be read or is invalid
     diagnostics: tuple[Diagnostic, ...]
+    # The typed policy the semantic rules ran on, also when it has errors (entries that failed the schema
+    # left out); None when the rules could not run. For tools that explain a policy that is not valid yet.
+    checked: Policy | None = None
 
     @property
     def ok(self) -> bool:
@@ -50,7 +53,7 @@ def _validate(loaded: Loaded) -> Validation:
             diags.extend(d.with_file(loaded.file) for d in rule(ctx))
         policy = typed
     result = sort_diagnostics(diags)
-    return Validation(loaded.file, loaded, None if has_errors(result) else policy, tuple(result))
+    return Validation(loaded.file, loaded, None if has_errors(result) else policy, tuple(result), policy)
 
 
 def _without(data: dict[str, Any], broken: set[tuple[str, ...]]) -> dict[str, Any]:
