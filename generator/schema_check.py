@@ -86,11 +86,21 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(policy_schema())
 
 
+MAX_ERRORS = 500  # schema problems reported per document; past that the rest is summarised (and rules skipped)
+
+
 def check_schema(data: dict[str, Any], source_map: SourceMap, file: str) -> list[Diagnostic]:
-    """Every schema problem of the document, one diagnostic each, located in the YAML."""
+    """Every schema problem of the document (up to MAX_ERRORS), one diagnostic each, located in the YAML."""
     out: list[Diagnostic] = []
     leaves: list[ValidationError] = []
-    for error in _validator().iter_errors(data):
+    for count, error in enumerate(_validator().iter_errors(data)):
+        if count == MAX_ERRORS:
+            line, col = source_map.anchor(tuple(error.absolute_path))
+            out.append(diag("DSB100", f"more than {MAX_ERRORS} schema problems: only the first {MAX_ERRORS} are "
+                            "reported, and the semantic checks wait until they are fixed",
+                            "fix the problems reported (often one mistake repeated, such as unquoted account IDs) "
+                            "and validate again", line=line, column=col, path="$"))
+            break
         choice = _exclusive_fields(error)
         if choice is not None:
             out.append(_choice_diagnostic(error, choice, source_map))
