@@ -11,8 +11,10 @@ The override, per ``provider "aws"`` of the root:
   the account ID is still asked of the emulator's STS (resources such as ``aws_backup_global_settings``
   take their ID from it; with ``skip_requesting_account_id`` their ID is empty and apply fails with
   "Root object was present, but now absent");
-* ``max_retries = 1``: an emulator answers an operation it lacks with HTTP 500 or 404, which the SDK
-  retries for about 10 minutes at the default setting (measured with moto 5.2.5);
+* ``max_retries = 3``: an emulator answers an operation it lacks with HTTP 500 or 404, which the SDK
+  retries for about 10 minutes at the default setting (25; measured with moto 5.2.5); 3 keeps that to
+  seconds while still riding out a dropped connection to a busy local server ("use of closed network
+  connection", seen with 1 on a loaded 2-core machine);
 * ``allowed_account_ids`` and the profile settings nulled: the emulator decides the account;
 * the compiled ``assume_role`` is kept and goes to the emulator's STS, which files each account's
   resources under the account of the assumed role (moto does), so accounts stay apart as in AWS;
@@ -55,7 +57,7 @@ def emulator_override(providers: Sequence[ProviderRef], endpoint_url: str) -> st
             ("skip_credentials_validation", "true"),
             ("skip_metadata_api_check", "true"),
             ("skip_region_validation", "true"),
-            ("max_retries", "1"),
+            ("max_retries", "3"),
         ]
         attrs += [(name, "null") for name in _NULLED]
         width = max(len(k) for k, _ in attrs)

@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 POLICY = (HERE / "e2e" / "policy.yaml").read_text(encoding="utf-8")
 
 BROKEN = """\
-# Test only: moto has no CreateFramework, so applying this root fails (in seconds: max_retries = 1).
+# Test only: moto has no CreateFramework, so applying this root fails (in seconds: max_retries = 3).
 resource "aws_backup_framework" "unsupported" {
   provider = aws.us_east_2
   name     = "e2e_unsupported"
