@@ -30,14 +30,12 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.terraform import ProviderRef, _hcl_string
+from generator.terraform import ProviderRef, _hcl_string, provider_override
 
 EMULATOR_OVERRIDE_NAME = "zz_emulator_override.tf"
 EMULATOR_DIR = ".emulator"
 SERVICES = ("backup", "dsql", "iam", "kms", "sns", "sts")
 _SYNCED = ".dsql-backup-synced"  # the files the last sync copied, so stale ones can be removed
-_NULLED = ("profile", "token", "shared_config_files", "shared_credentials_files", "allowed_account_ids",
-           "forbidden_account_ids")
 
 
 def emulator_override(providers: Sequence[ProviderRef], endpoint_url: str) -> str:
@@ -45,30 +43,19 @@ def emulator_override(providers: Sequence[ProviderRef], endpoint_url: str) -> st
     if not endpoint_url.startswith(("http://", "https://")):
         raise ValueError(f"not an http(s) URL: {endpoint_url!r}")
     url = _hcl_string(endpoint_url.rstrip("/"))
-    blocks = ['terraform {\n  backend "local" {}\n}\n']
-    for p in sorted(providers, key=lambda p: (p.alias is not None, p.alias or "")):
-        attrs: list[tuple[str, str]] = []
-        if p.alias is not None:
-            attrs.append(("alias", _hcl_string(p.alias)))
-        attrs += [
-            ("region", _hcl_string(p.region)),
-            ("access_key", '"emulator"'),
-            ("secret_key", '"emulator"'),
+    return provider_override(
+        providers,
+        header=("# Emulator runs only (--endpoint-url): written into a working copy, never into compiled output.\n"
+                "# Every API call goes to the emulator with fake credentials; local state.\n"),
+        fake_key="emulator",
+        settings=[
             ("skip_credentials_validation", "true"),
             ("skip_metadata_api_check", "true"),
             ("skip_region_validation", "true"),
             ("max_retries", "3"),
-        ]
-        attrs += [(name, "null") for name in _NULLED]
-        width = max(len(k) for k, _ in attrs)
-        body = [f"  {k.ljust(width)} = {v}" for k, v in attrs]
-        body += ["", "  endpoints {"] + [f"    {s.ljust(6)} = {url}" for s in SERVICES] + ["  }"]
-        blocks.append('provider "aws" {\n' + "\n".join(body) + "\n}\n")
-    header = (
-        "# Emulator runs only (--endpoint-url): written into a working copy, never into compiled output.\n"
-        "# Every API call goes to the emulator with fake credentials; local state.\n"
+        ],
+        extra_body=["", "  endpoints {", *(f"    {s.ljust(6)} = {url}" for s in SERVICES), "  }"],
     )
-    return header + "\n".join(blocks)
 
 
 def sync_working_copy(root: Path, work: Path, providers: Sequence[ProviderRef], endpoint_url: str) -> Path:

@@ -381,8 +381,17 @@ _NULLED = (
 _REMOVED_BLOCKS = ("assume_role", "assume_role_with_web_identity")
 
 
-def offline_override(providers: Sequence[ProviderRef]) -> str:
-    """The text of an override file (:data:`OFFLINE_OVERRIDE_NAME`) for a scratch copy of a root.
+def provider_override(
+    providers: Sequence[ProviderRef],
+    *,
+    header: str,
+    fake_key: str,
+    settings: Sequence[tuple[str, str]],
+    extra_body: Sequence[str] = (),
+) -> str:
+    """An override file for a working copy of a root: a local backend, and every ``aws`` provider given fake
+    static credentials, the skip flags, ``settings``, the account and profile settings nulled, then the
+    lines ``extra_body`` (blocks) appended. Shared by the offline preview and emulator runs.
 
     ``providers`` must list exactly the ``aws`` provider configurations the root declares (terraform
     rejects an override for a provider the root does not have). The text is in ``terraform fmt`` form.
@@ -401,25 +410,36 @@ def offline_override(providers: Sequence[ProviderRef]) -> str:
             attrs.append(("alias", _hcl_string(p.alias)))
         attrs += [
             ("region", _hcl_string(p.region)),
-            ("access_key", '"offline-preview"'),
-            ("secret_key", '"offline-preview"'),
+            ("access_key", _hcl_string(fake_key)),
+            ("secret_key", _hcl_string(fake_key)),
+            *settings,
+        ]
+        attrs += [(name, "null") for name in _NULLED]
+        width = max(len(k) for k, _ in attrs)
+        body = [f"  {k.ljust(width)} = {v}" for k, v in attrs] + list(extra_body)
+        blocks.append('provider "aws" {\n' + "\n".join(body) + "\n}\n")
+    return header + "\n".join(blocks)
+
+
+def offline_override(providers: Sequence[ProviderRef]) -> str:
+    """The text of an override file (:data:`OFFLINE_OVERRIDE_NAME`) for a scratch copy of a root."""
+    removed: list[str] = []
+    for block in _REMOVED_BLOCKS:
+        removed += ["", f'  dynamic "{block}" {{', "    for_each = []", "    content {}", "  }"]
+    return provider_override(
+        providers,
+        header=("# Offline preview only: written into a scratch copy, never into compiled output.\n"
+                "# Local backend, fake static credentials, no assume_role, no account lookups: no AWS call.\n"),
+        fake_key="offline-preview",
+        settings=[
             ("skip_credentials_validation", "true"),
             ("skip_requesting_account_id", "true"),
             ("skip_metadata_api_check", "true"),
             ("skip_region_validation", "true"),
             ("max_retries", "1"),
-        ]
-        attrs += [(name, "null") for name in _NULLED]
-        width = max(len(k) for k, _ in attrs)
-        body = [f"  {k.ljust(width)} = {v}" for k, v in attrs]
-        for block in _REMOVED_BLOCKS:
-            body += ["", f'  dynamic "{block}" {{', "    for_each = []", "    content {}", "  }"]
-        blocks.append('provider "aws" {\n' + "\n".join(body) + "\n}\n")
-    header = (
-        "# Offline preview only: written into a scratch copy, never into compiled output.\n"
-        "# Local backend, fake static credentials, no assume_role, no account lookups: no AWS call.\n"
+        ],
+        extra_body=removed,
     )
-    return header + "\n".join(blocks)
 
 
 def prepare_offline_copy(root: Path, scratch: Path, providers: Sequence[ProviderRef]) -> Path:
