@@ -571,7 +571,11 @@ class TerraformRunner:
                 f"set {MIRROR_ENV} to the folder that holds "
                 f"{_MIRROR_MARKER}/hashicorp/aws/<version>/{os_arch()}/",
             )
-        config = write_cli_config(mirror, workdir / "terraformrc", plugin_cache)
+        # With a mirror, init links each root straight to it: a plugin cache adds nothing and brings terraform's
+        # cache races between roots ("no package ... cached in .terraform/providers"), so it is used only
+        # when providers are downloaded.
+        cache = plugin_cache if mirror is None else None
+        config = write_cli_config(mirror, workdir / "terraformrc", cache)
         return cls(binary, config, base_env=source, **kwargs)
 
     # -- plumbing

@@ -141,7 +141,7 @@ def test_emulator_override_points_every_service_at_the_endpoint() -> None:
     assert text.count('provider "aws"') == 2 and 'backend "local" {}' in text
     for service in ("backup", "dsql", "iam", "kms", "sns", "sts"):
         assert text.count(f'{service.ljust(6)} = "http://127.0.0.1:5000"') == 2
-    assert "max_retries                 = 1" in text and "allowed_account_ids         = null" in text
+    assert "max_retries                 = 3" in text and "allowed_account_ids         = null" in text
     assert "assume_role" not in text  # the compiled assume_role goes to the emulator's STS
     with pytest.raises(ValueError):
         emulator_override([], "127.0.0.1:5000")
