@@ -402,7 +402,7 @@ def _hint(error: ValidationError, schema: dict[str, Any]) -> str:
     examples = schema.get("examples")
     if examples and v in ("type", "pattern", "minItems", "maxItems", "minLength", "maxLength", "oneOf", "anyOf"):
         parts.append(f"for example: {json.dumps(examples[0], ensure_ascii=False)}")
-    return "; ".join(parts)
+    return "; ".join([*(p.rstrip(".") for p in parts[:-1]), *parts[-1:]])
 
 
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
