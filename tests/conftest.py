@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.terraform import TerraformRunner, TerraformUnavailable
+from generator.terraform.binary import TerraformRunner
+from generator.terraform.discovery import TerraformUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

@@ -9,9 +9,9 @@ import os
 import shutil
 from pathlib import Path
 
-from generator import report
-from generator.compile import compile_policy
-from generator.validate import validate_file
+from generator.diagnostics import report
+from generator.output.compile import compile_policy
+from generator.policy.validate import validate_file
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

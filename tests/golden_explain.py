@@ -10,9 +10,10 @@ import os
 import shutil
 from pathlib import Path
 
-from generator.explain import explain, render, typed_policy
-from generator.graph import build_graph, to_mermaid
-from generator.runbook import runbook
+from generator.insight.explain import explain, typed_policy
+from generator.insight.explain_render import render
+from generator.insight.graph import build_graph, to_mermaid
+from generator.insight.runbook import runbook
 
 REPO = Path(__file__).resolve().parent.parent
 INPUTS = sorted([*(REPO / "examples").glob("*.yaml"), *(REPO / "tests" / "explain_fixtures").glob("*.yaml")])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from generator.report import codes_markdown
+from generator.diagnostics.report import codes_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- codes:start -->", "<!-- codes:end -->"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from generator.capabilities import Capabilities, Status, load_capabilities, parse_capabilities
+from generator.aws.capabilities import Capabilities, Status, load_capabilities, parse_capabilities
 
 STATUSES = {s.value for s in Status}
 

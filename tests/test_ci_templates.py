@@ -28,8 +28,8 @@ import pytest
 import yaml
 
 from generator.cli import build_parser
-from generator.rollout import GITLAB_TEMPLATE_JOB, MAX_WAVES
-from generator.starter import POLICY_FILE_PATTERN
+from generator.policy.starter import POLICY_FILE_PATTERN
+from generator.terraform.rollout import GITLAB_TEMPLATE_JOB, MAX_WAVES
 
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / "examples" / "ci"

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 
 from generator import __version__
 from generator.cli import main
-from generator.codes import CODES
+from generator.diagnostics.codes import CODES
 
 Capsys = pytest.CaptureFixture[str]
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +181,7 @@ def _boom(*args: Any, **kwargs: Any) -> Any:
 @pytest.mark.parametrize("command", ["validate", "compile"])
 def test_internal_error_exits_3_without_traceback(command: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("generator.validate.check_schema", _boom)
+    monkeypatch.setattr("generator.policy.validate.check_schema", _boom)
     argv = [command, str(WITH_WARNINGS)] + (["-o", str(tmp_path / "out")] if command == "compile" else [])
     code, out, err = run(argv)
     assert code == 3
@@ -201,7 +201,7 @@ def test_internal_error_in_compile_stage_writes_nothing(tmp_path: Path,
 
 
 def test_internal_error_with_debug_prints_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("generator.validate.check_schema", _boom)
+    monkeypatch.setattr("generator.policy.validate.check_schema", _boom)
     code, _, err = run(["--debug", "validate", str(WITH_WARNINGS)])
     assert code == 3
     assert "Traceback (most recent call last)" in err

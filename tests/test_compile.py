@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.compile import compile_policy
-from generator.validate import validate_text
-from generator.writer import MARKER, OutputError, write_output
+from generator.output.compile import compile_policy
+from generator.output.writer import MARKER, OutputError, write_output
+from generator.policy.validate import validate_text
 from tests.conftest import EXAMPLES, REPO
 
 LANDING_ZONE = REPO / "examples" / "landing-zone.yaml"
@@ -180,13 +180,16 @@ def test_the_wheel_ships_schemas_templates_and_data(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     [wheel] = tmp_path.glob("dsql_backup-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("generator/schemas/policy.v1.json", "generator/templates/hcl/plans.tf.j2",
-                     "generator/templates/hcl/_header.j2", "generator/data/capabilities.json", "generator/cli.py"):
+    for required in ("generator/schemas/policy.v1.json", "generator/templates/hcl/file.tf.j2",
+                     "generator/data/capabilities.json", "generator/cli/__init__.py"):
         assert required in names, required
+    # every module of every stage package (a package missing from pyproject's list would be left out)
+    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "generator").rglob("*.py")}
+    assert modules <= names, sorted(modules - names)
 
 
 def test_model_nodes_know_where_in_the_yaml_they_came_from() -> None:
-    from generator.validate import validate_file
+    from generator.policy.validate import validate_file
 
     v = validate_file(REPO / "examples" / "multi-region.yaml")
     assert v.policy is not None

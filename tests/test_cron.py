@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.cron import Cron, CronError, CronFields, max_gap_hours, parse_cron
+from generator.aws.cron import Cron, CronError, CronFields, max_gap_hours
+from generator.aws.cron_parser import parse_cron
 
 
 def ok(expression: str) -> Cron:

@@ -16,11 +16,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from generator import backup_now as bn
 from generator.cli import main
-from generator.explain import Gap, explain, typed_policy
-from generator.graph import build_graph, to_mermaid
-from generator.runbook import runbook
+from generator.insight import backup_now as bn
+from generator.insight.explain import Gap, explain, typed_policy
+from generator.insight.explain_render import render
+from generator.insight.graph import build_graph, to_dot, to_mermaid
+from generator.insight.runbook import runbook
 from tests.awscli_check import aws_calls
 from tests.golden_explain import GOLDEN, INPUTS, expected_files, read_tree
 
@@ -136,10 +137,140 @@ def test_explain_vaults_say_who_may_copy_in() -> None:
     assert {x["cluster"] for x in central["receives"]} == {"orders-db", "payments-db", "payments-ledger"}
 
 
+# --------------------------------------------------------------------------- tag selections, from the model
+
+
+TAG_ONLY = ROOT / "tests" / "explain_fixtures" / "tag-only.yaml"  # its only plan selects by tag; no cluster declared
+
+
+def test_a_tag_only_policy_shows_its_selection_in_text() -> None:
+    code, out, err = run(["explain", str(TAG_ONLY)])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "gold: 0 cluster(s), 1 tag selection(s), 3 vault(s); policy valid (0 errors, 0 warnings)"
+    assert ("tag selection gold/workload: every DSQL cluster in workload (111122223333) us-east-1, us-west-2 "
+            "tagged tier=gold, whoever created it") in lines
+    for region in ("us-east-1", "us-west-2"):
+        assert (f"    {region}  plan gold, rule every-6h: every day at 00:00, 06:00, 12:00 and 18:00 (Etc/UTC); "
+                "longest gap 6 h; selected by tags") in lines
+        assert (f"    workload (111122223333) {region}  vault gold-local  lock none  backup by gold/every-6h, kept "
+                "14 days") in lines
+        assert (f"    backup (444455556666) us-east-2  vault gold-dr  lock none  copy from {region} by gold/every-6h, "
+                "kept 90 days") in lines
+    assert "  RPO (longest gap between backups, at most): us-east-1 6 h, us-west-2 6 h" in lines
+    assert "receives nothing" not in out
+    assert out.count("    receives clusters tagged tier=gold: ") == 4  # 2 backups, 2 copies
+
+
+def test_a_tag_only_policy_shows_its_selection_in_markdown() -> None:
+    code, out, _ = run(["explain", str(TAG_ONLY), "--format", "markdown"])
+    assert code == 0
+    assert "0 cluster(s), 1 tag selection(s), 3 vault(s)" in out
+    assert "### Tag selection `gold/workload`" in out
+    assert "every DSQL cluster in workload (111122223333) us-east-1, us-west-2 tagged tier=gold" in out
+    assert "| us-west-2 | gold / every-6h | every day at 00:00, 06:00, 12:00 and 18:00 (`cron(0 */6 ? * * *)`) " \
+           "| Etc/UTC | 6 h | tags |" in out
+    assert "| backup (444455556666) us-east-2 | `gold-dr` | 90 days | none | copy us-west-2 by gold/every-6h |" in out
+    assert "| nothing |" not in out
+
+
+def test_a_tag_only_policy_shows_its_selection_in_json() -> None:
+    code, out, _ = run(["explain", str(TAG_ONLY), "--format", "json"])
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["summary"] == {"errors": 0, "warnings": 0, "clusters": 0, "selections": 1, "vaults": 3, "gaps": 0}
+    [s] = doc["selections"]
+    assert (s["id"], s["plan"], s["account"], s["account_id"]) == ("gold/workload", "gold", "workload", "111122223333")
+    assert s["regions"] == ["us-east-1", "us-west-2"] and s["tags"] == {"tier": "gold"}
+    assert s["matches"] == {"us-east-1": [], "us-west-2": []}
+    assert [(c["region"], c["rule"], c["selected_by"]) for c in s["coverage"]] == [
+        ("us-east-1", "every-6h", "tags"), ("us-west-2", "every-6h", "tags")]
+    assert s["rpo_hours"] == {"us-east-1": 6, "us-west-2": 6}
+    assert {(x["kind"], x["account"], x["region"], x["vault_name"], x["source_region"], x["retention_days"])
+            for x in s["landings"]} == {
+        ("backup", "workload", "us-east-1", "gold-local", "us-east-1", 14),
+        ("backup", "workload", "us-west-2", "gold-local", "us-west-2", 14),
+        ("copy", "backup", "us-east-2", "gold-dr", "us-east-1", 90),
+        ("copy", "backup", "us-east-2", "gold-dr", "us-west-2", 90)}
+    for v in doc["vaults"]:
+        assert v["receives"], v["name"]
+        assert {(x["selection"], x["cluster"]) for x in v["receives"]} == {("gold/workload", None)}
+
+
+def test_a_tag_only_policy_draws_its_selection(tmp_path: Path) -> None:
+    policy, file, diags = typed_policy(str(TAG_ONLY))
+    assert policy is not None
+    g = build_graph(explain(policy, diags, file))
+    selections = {n.id: n for n in g.nodes if n.kind == "selection"}
+    assert {(n.region, n.label) for n in selections.values()} == {
+        (r, "every cluster tagged tier=gold (gold)") for r in ("us-east-1", "us-west-2")}
+    vaults = {n.id: n for n in g.nodes if n.kind == "vault"}
+    assert {vaults[e.target].region for e in g.edges} == {"us-east-1", "us-west-2", "us-east-2"}
+    backups = {(selections[e.source].region, vaults[e.target].label) for e in g.edges if e.kind == "backup"}
+    assert backups == {("us-east-1", "gold-local"), ("us-west-2", "gold-local")}
+    copies = {(vaults[e.source].region, vaults[e.target].label) for e in g.edges if e.kind == "copy"}
+    assert copies == {("us-east-1", "gold-dr"), ("us-west-2", "gold-dr")}
+    mermaid, dot = to_mermaid(g), to_dot(g)
+    assert 's_gold_workload_us_east_1{{"every cluster tagged tier=gold (gold)"}}' in mermaid
+    assert "s_gold_workload_us_west_2 -->" in mermaid
+    assert 's_gold_workload_us_east_1 [label="every cluster tagged tier=gold (gold)", shape=hexagon' in dot
+    code, _, err = run(["explain", str(TAG_ONLY), "--graph", str(tmp_path / "g.mmd")])
+    assert code == 0, err
+    assert (tmp_path / "g.mmd").read_text(encoding="utf-8") == mermaid
+
+
+def test_a_tag_selection_names_the_declared_clusters_it_matches() -> None:
+    doc = json.loads(run(["explain", str(ROOT / "examples" / "tag-based.yaml"), "--format", "json"])[1])
+    [s] = doc["selections"]
+    assert s["matches"] == {"us-east-1": ["storefront"], "us-east-2": []}
+    storefront = next(c for c in doc["clusters"] if c["key"] == "storefront")
+    assert {(c["plan"], c["selected_by"]) for c in storefront["coverage"]} == {("adopted", "name"), ("tagged", "tags")}
+
+
+@pytest.mark.parametrize("fixture", sorted((ROOT / "tests" / "negative").glob("*.yaml")), ids=lambda p: p.stem)
+def test_explain_never_raises_on_a_policy_with_errors(fixture: Path) -> None:
+    """The model builder skips what does not resolve: every invalid policy that parses is still explained."""
+    policy, file, diags = typed_policy(str(fixture))
+    if policy is None:
+        return  # not readable as a policy at all: explain says so (test above); nothing to build
+    e = explain(policy, diags, file)
+    for fmt in ("text", "markdown", "json"):
+        assert render(e, fmt)
+    assert to_dot(build_graph(e)).startswith("digraph")
+
+
+BROKEN_REFERENCES = {  # (a text to replace in the restore-testing example, what replaces it): one broken reference each
+    "restore test in an unknown account": ("only\n    account: prod\n    regions: [eu-west-2]\n    schedule",
+                                           "only\n    account: qa\n    regions: [eu-west-2]\n    schedule"),
+    "restore test of an unknown cluster": ("      clusters: [claims]\n    algorithm",
+                                           "      clusters: [clams]\n    algorithm"),
+    "framework in an unknown account": ("    baseline:\n      account: prod", "    baseline:\n      account: qa"),
+    "plan into an unknown vault": ("        vault: local\n        retention_days: 35",
+                                   "        vault: locl\n        retention_days: 35"),
+    "copy into an unknown vault": ("        vault: local\n        retention_days: 35",
+                                   "        vault: local\n        retention_days: 35\n"
+                                   "        copy_to: [{ vault: dr, region: eu-west-1, retention_days: 35 }]"),
+    "vault in an unknown account": ("vaults:\n  local:\n    account: prod", "vaults:\n  local:\n    account: qa"),
+    "cluster in an unknown account": ("  documents:\n    account: prod", "  documents:\n    account: qa"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_REFERENCES))
+def test_explain_explains_a_policy_whose_references_do_not_resolve(case: str, tmp_path: Path) -> None:
+    old, new = BROKEN_REFERENCES[case]
+    text = (ROOT / "examples" / "restore-testing-audit.yaml").read_text(encoding="utf-8")
+    assert old in text, case
+    (tmp_path / "p.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    code, out, err = run(["explain", str(tmp_path / "p.yaml"), "--format", "json"])
+    assert code == 1, err  # explained, with the errors
+    doc = json.loads(out)
+    assert doc["summary"]["errors"] >= 1 and [c["key"] for c in doc["clusters"]] == ["claims", "documents"]
+
+
 # --------------------------------------------------------------------------- diagrams
 
 
-MERMAID_NODE = re.compile(r'^\s+([A-Za-z0-9_]+)(\(\[".*"\]\)|\[\(".*"\)\])$')
+MERMAID_NODE = re.compile(r'^\s+([A-Za-z0-9_]+)(\(\[".*"\]\)|\[\(".*"\)\]|\{\{".*"\}\})$')  # cluster, vault, selection
 MERMAID_EDGE = re.compile(r'^  ([A-Za-z0-9_]+) (-->|-\.->)\|"[^"]*"\| ([A-Za-z0-9_]+)$')
 
 

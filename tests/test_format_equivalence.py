@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from generator.compile import compile_policy
-from generator.offline import preview
-from generator.terraform import TerraformRunner
-from generator.validate import validate_file
+from generator.output.compile import compile_policy
+from generator.policy.validate import validate_file
+from generator.terraform.binary import TerraformRunner
+from generator.terraform.offline import preview
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.terraform

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from generator.cli import main
-from generator.compile import FORMATS, Compiled, compile_policy
-from generator.policy import Policy
+from generator.output.compile import FORMATS, Compiled, compile_policy
+from generator.policy.typed import Policy
+from generator.policy.validate import validate_file
 from generator.render import cdktf
 from generator.render.tfjson import jsonencode, literal
-from generator.validate import validate_file
 from tests.conftest import EXAMPLES, REPO
 
 _HCL_RESOURCE = re.compile(r'^resource "([^"]+)" "([^"]+)"', re.MULTILINE)
@@ -92,7 +92,7 @@ def test_tf_json_strings_escape_template_sequences() -> None:
 
 
 def test_jsonencode_matches_terraform_jsonencode_conventions() -> None:
-    from generator.model import Ref
+    from generator.model.nodes import Ref
 
     doc = {"b": ["<&>", True, 3], "a": {"Resource": Ref("aws_sns_topic.t.arn"), "x": "${no}\u2028"}}
     assert jsonencode(doc) == ('{"a":{"Resource":"${aws_sns_topic.t.arn}","x":"$${no}\\u2028"},'
@@ -100,7 +100,7 @@ def test_jsonencode_matches_terraform_jsonencode_conventions() -> None:
 
 
 def test_tf_json_values_escape_literals_but_not_references() -> None:
-    from generator.model import Ref
+    from generator.model.nodes import Ref
     from generator.render.blocks import Blocks, JsonDoc
     from generator.render.tfjson import value
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.capabilities import load_capabilities
+from generator.aws.capabilities import load_capabilities
 from generator.cli import main
-from generator.schema_check import schema_text
-from generator.starter import DEFAULT_SCHEMA_FILE, parse_starter, render_starter
-from generator.validate import validate_file, validate_text
+from generator.policy.schema import schema_text
+from generator.policy.starter import DEFAULT_SCHEMA_FILE, parse_starter, render_starter
+from generator.policy.validate import validate_file, validate_text
 
 CAPS = load_capabilities()
 BACKUP_REGIONS = [r for r in CAPS.dsql_regions if CAPS.backup_supported(r, multi_region=False)]

@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import loader
-from generator.codes import diag
 from generator.diagnostics import Diagnostic
-from generator.loader import (
+from generator.diagnostics.codes import diag
+from generator.policy import loader
+from generator.policy.loader import (
     MAX_BYTES,
     MAX_DEPTH,
     MAX_NODES,
@@ -394,22 +394,22 @@ def test_dsb008_billion_laughs_fails_fast() -> None:
     for i in range(1, 10):
         prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
         lines.append(f"{cur}: &{cur} [{', '.join([f'*{prev}'] * 9)}]")
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = load_policy_text("\n".join(lines) + "\n")
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert [(d.code, d.message) for d in loaded.diagnostics] == [
         ("DSB008", f"aliases and merge keys expand to more than {MAX_NODES} nodes")]
     assert loaded.data is None
-    assert elapsed < 2.0  # a safety bound, generous for slow CI machines
+    assert elapsed < 2.0  # CPU seconds (other tests run beside it): a bound against exponential work
 
 
 def test_dsb008_merge_bomb_fails_fast() -> None:
     lines = ["m0: &m0 {" + ", ".join(f"k{j}: {j}" for j in range(10)) + "}"]
     for i in range(1, 12):
         lines.append(f"m{i}: &m{i} [" + ", ".join([f"*m{i - 1}"] * 10) + "]")
-    start = time.perf_counter()
+    start = time.process_time()
     assert [d.code for d in load_policy_text("\n".join(lines)).diagnostics] == ["DSB008"]
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_dsb008_recursive_alias() -> None:
@@ -501,13 +501,13 @@ def test_two_megabyte_policy_loads_quickly() -> None:
         for i in range(10_500))
     text = "version: 1\nplans:\n" + plans
     assert len(text) > 1_900_000
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = load_policy_text(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert loaded.diagnostics == ()
     assert loaded.data is not None
     assert loaded.data["plans"]["plan_10499"]["rules"][0]["copy"] == ["a", "b", "c"]
-    assert elapsed < 3.0  # typically ~0.5 s; the bound only catches pathological slowdowns
+    assert elapsed < 3.0  # CPU seconds, typically ~0.5; the bound only catches pathological slowdowns
 
 
 def test_never_raises_for_a_non_text_argument() -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.codes import CODES
 from generator.diagnostics import Diagnostic
-from generator.loader import MAX_BYTES
-from generator.validate import validate_file
+from generator.diagnostics.codes import CODES
+from generator.policy.loader import MAX_BYTES
+from generator.policy.validate import validate_file
 
 NEGATIVE = Path(__file__).resolve().parent / "negative"
 TOOL_CODES = {"DSB900", "DSB901", "DSB902", "DSB903"}  # tool errors: not something a policy can cause

@@ -4,7 +4,7 @@
   mutations of the real example policies (deleted keys, scalars of another type, duplicated keys,
   broken references, shuffled mappings);
 * the diagnostics are always sorted, deduplicated, positioned (line and column >= 1 when text was
-  given) and registered in ``generator.codes``;
+  given) and registered in ``generator.diagnostics.codes``;
 * no document makes validate run longer than a second (hypothesis' deadline is off; each example
   is timed here, so a slow example fails with its input shown);
 * the order of keys in a mapping changes neither the diagnostics nor the compiled files.
@@ -24,10 +24,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.codes import CODES
-from generator.compile import compile_policy
 from generator.diagnostics import sort_diagnostics
-from generator.validate import Validation, validate_text
+from generator.diagnostics.codes import CODES
+from generator.output.compile import compile_policy
+from generator.policy.validate import Validation, validate_text
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = {p.name: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES_DIR.glob("*.yaml"))}

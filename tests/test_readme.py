@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from generator.codes import CODES
-from generator.validate import validate_file
+from generator.diagnostics.codes import CODES
+from generator.policy.validate import validate_file
 from tests.conftest import EXAMPLES, REPO
 from tests.readme_codes import README, expected_readme
 

@@ -1,5 +1,5 @@
-"""generator.risk on hand-written ``terraform show -json`` documents, and the small pure parts of
-generator.runner, generator.emulator and generator.cli_terraform (no terraform needed)."""
+"""generator.terraform.risk on hand-written ``terraform show -json`` documents, and the small pure parts of
+generator.terraform.runner, generator.terraform.emulator and generator.cli.terraform (no terraform needed)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from generator import cli_terraform, risk
-from generator.emulator import EMULATOR_OVERRIDE_NAME, emulator_override, sync_working_copy
-from generator.runner import ManifestError, Target, affected
-from generator.terraform import ProviderRef
+from generator.cli import terraform as cli_terraform
+from generator.terraform import risk
+from generator.terraform.emulator import EMULATOR_OVERRIDE_NAME, emulator_override, sync_working_copy
+from generator.terraform.overrides import ProviderRef
+from generator.terraform.runner import ManifestError, Target, affected
 
 VAULT = "arn:aws:backup:us-east-2:222222222222:backup-vault:acme-central"
 CLUSTER_A = "arn:aws:dsql:us-east-1:333333333333:cluster/a"

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from generator.rollout import GITLAB_TEMPLATE_JOB, MAX_WAVES
+from generator.terraform.rollout import GITLAB_TEMPLATE_JOB, MAX_WAVES
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from generator import policy as policy_module
+from generator.policy import typed as policy_module
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/policy.v1.json"
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -125,7 +125,7 @@ def test_map_sections_restrict_their_keys(schema: dict[str, Any]) -> None:
 
 
 def test_schema_defaults_match_the_policy_parser(schema: dict[str, Any]) -> None:
-    """The defaults editors show (schema) are the ones the compiler applies (generator.policy)."""
+    """The defaults editors show (schema) are the ones the compiler applies (generator.policy.typed)."""
     d = schema["$defs"]
     declared = {
         "aws_provider_version": d["terraform"]["properties"]["aws_provider_version"]["default"],

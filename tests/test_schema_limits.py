@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from generator.schema_check import MAX_ERRORS
-from generator.validate import validate_text
+from generator.policy.schema import MAX_ERRORS
+from generator.policy.validate import validate_text
 
 
 def test_schema_problems_are_capped_and_rules_wait() -> None:

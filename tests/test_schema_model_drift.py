@@ -1,4 +1,4 @@
-"""The JSON Schema and the typed policy (generator/policy.py) must not drift apart.
+"""The JSON Schema and the typed policy (generator/policy/typed.py) must not drift apart.
 
 A maximal document is generated from the schema (every property present, one entry per map). Parsing it
 through ``parse_policy`` with key-tracking mappings records every field the code reads. The two sets of
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.policy import parse_policy
-from generator.schema_check import policy_schema
+from generator.policy.schema import policy_schema
+from generator.policy.typed import parse_policy
 
 SCHEMA = policy_schema()
 
@@ -121,5 +121,5 @@ def test_every_schema_field_is_read_and_nothing_else() -> None:
     # map entries are read whole (iterated), so record the '*' level as read when its children are
     read = seen | {p.rsplit(".", 1)[0] for p in seen if p.rsplit(".", 1)[0].endswith("*")}
     read |= {p for p in wanted if p.endswith(".*") and p[:-2] in seen}  # maps of scalars (tags) are read whole
-    assert sorted(wanted - read) == [], "schema fields that generator/policy.py never reads"
-    assert sorted(read - wanted) == [], "fields generator/policy.py reads that the schema does not define"
+    assert sorted(wanted - read) == [], "schema fields that generator/policy/typed.py never reads"
+    assert sorted(read - wanted) == [], "fields generator/policy/typed.py reads that the schema does not define"

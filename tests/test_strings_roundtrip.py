@@ -14,11 +14,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.capabilities import load_capabilities
-from generator.compile import compile_policy
-from generator.offline import preview
-from generator.terraform import TerraformRunner
-from generator.validate import validate_text
+from generator.aws.capabilities import load_capabilities
+from generator.output.compile import compile_policy
+from generator.policy.validate import validate_text
+from generator.terraform.binary import TerraformRunner
+from generator.terraform.offline import preview
 
 CAPS = load_capabilities()
 
@@ -46,7 +46,15 @@ def _policy(descriptions: list[str], tag_values: list[str]) -> str:
                                            "controls": ["plans_cover_clusters"], "description": d}
                                  for i, d in enumerate(descriptions)}},
     }
-    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    return yaml.dump(doc, Dumper=_Quoting, allow_unicode=True, sort_keys=False)
+
+
+class _Quoting(yaml.SafeDumper):
+    """Every string double-quoted, so YAML's own line breaks (U+0085, U+2028, U+2029) are written as escapes:
+    a plain or single-quoted scalar would fold them into spaces before dsql-backup ever sees them."""
+
+
+_Quoting.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style='"'))
 
 
 def _roundtrip(runner: TerraformRunner, descriptions: list[str], tag_values: list[str]) -> None:
@@ -63,7 +71,8 @@ def _roundtrip(runner: TerraformRunner, descriptions: list[str], tag_values: lis
 
 
 def test_tricky_strings_arrive_unchanged(tf_runner: TerraformRunner) -> None:
-    _roundtrip(tf_runner, TRICKY, ["a b", "München", "x=y+z@w:v/u.t_s-r", "", "日本"])
+    _roundtrip(tf_runner, [*TRICKY, "\x85", "next\x85line \u2028 \u2029"],
+               ["a b", "München", "x=y+z@w:v/u.t_s-r", "", "日本"])
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

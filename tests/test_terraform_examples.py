@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from generator import naming
-from generator.compile import Compiled, compile_policy
-from generator.offline import RootPreview, preview
-from generator.policy import Policy, copy_destination_account, copy_regions, plan_sites
-from generator.terraform import TerraformRunner
-from generator.validate import validate_file
+from generator.aws import naming
+from generator.output.compile import Compiled, compile_policy
+from generator.policy.typed import Policy, copy_destination_account, copy_regions, plan_sites
+from generator.policy.validate import validate_file
+from generator.terraform.binary import TerraformRunner
+from generator.terraform.offline import RootPreview, preview
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.terraform

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.timezones import is_valid_timezone, suggest_timezone
+from generator.aws.timezones import is_valid_timezone, suggest_timezone
 
 
 @pytest.mark.parametrize(

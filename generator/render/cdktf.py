@@ -30,12 +30,13 @@ from types import ModuleType
 from typing import Any
 
 from generator import __version__
-from generator.model import Model
-from generator.render.blocks import PROVIDER_SOURCE, Output, ProviderConfig, Resource, Settings, describe
+from generator.model.nodes import Model
+from generator.render.blocks import PROVIDER_SOURCE, Output, ProviderConfig, Resource, Settings
+from generator.render.describe import describe
 from generator.render.tfjson import body, output_body, value
 
 LIBRARIES = ("cdktn", "cdktf")
-TOOLCHAIN_CODE = "DSB903"  # "an output format's toolchain is missing" in generator.codes
+TOOLCHAIN_CODE = "DSB903"  # "an output format's toolchain is missing" in generator.diagnostics.codes
 STACK_FILE = "cdk.tf.json"
 APP_OUT = "cdktf.out"
 _INSTALL_HINT = "install the optional extra: pip install 'dsql-backup[cdktf]' (CDK Terrain, or cdktf >= 0.20)"
@@ -256,10 +257,10 @@ def app_stacks(policy_file: str | os.PathLike[str], layout: str | None = None) -
     cdktf CLI (``CDKTF_OUTDIR``) or defaults to ``cdktf.out`` beside the policy."""
     import dataclasses
 
-    from generator import report
-    from generator.build import build_model
-    from generator.capabilities import load_capabilities
-    from generator.validate import validate_file
+    from generator.aws.capabilities import load_capabilities
+    from generator.diagnostics import report
+    from generator.model.build import build_model
+    from generator.policy.validate import validate_file
 
     v = validate_file(policy_file)
     sys.stderr.write(report.as_text(v.diagnostics))

@@ -1,12 +1,12 @@
 """The output formats of ``dsql-backup compile``: each a pure function of the model (``cdktf`` also runs the
-CDKTF library in node, in a temporary directory). Chosen by generator.compile."""
+CDKTF library in node, in a temporary directory). Chosen by generator.output.compile."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from generator.model import Model
+from generator.model.nodes import Model
 
 FORMATS = ("hcl", "tf-json", "cdktf", "cdktf-app")
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from generator.model import Model, Ref
+from generator.model.nodes import Model, Ref
 from generator.render.blocks import (
     PROVIDER_SOURCE,
     Blocks,
@@ -29,8 +29,8 @@ from generator.render.blocks import (
     Resource,
     RootBlocks,
     Settings,
-    describe,
 )
+from generator.render.describe import describe
 
 _TEMPLATE = re.compile(r"([$%])\{")
 # Go's encoding/json (which jsonencode uses) escapes these beyond what Python's json.dumps does.
@@ -150,7 +150,7 @@ def output_body(o: Output) -> dict[str, Any]:
 def render_root(rb: RootBlocks) -> dict[str, str]:
     files: dict[str, str] = {}
     for f in rb.files:
-        doc: dict[str, Any] = {"//": rb.header + (" " + f.comment if f.comment else "")}
+        doc: dict[str, Any] = {"//": " ".join((*rb.header, f.comment) if f.comment else rb.header)}
         for item in f.items:
             if isinstance(item, Settings):
                 doc["terraform"] = settings_body(item)

@@ -25,8 +25,8 @@ QUICK = SIZES[:3]
 
 def _child(stage: str, accounts: int, regions: int, clusters: int) -> None:
     sys.path.insert(0, str(HERE.parent.parent))
-    from generator.compile import compile_policy
-    from generator.validate import validate_text
+    from generator.output.compile import compile_policy
+    from generator.policy.validate import validate_text
     from tests.benchmarks.landing_zone import landing_zone
 
     text = landing_zone(accounts, regions, clusters)

@@ -32,7 +32,7 @@ CASES: list[tuple[str, int | None]] = [("examples/landing-zone.yaml", None), ("g
 def _child(fmt: str, accounts: int) -> None:
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    from generator.validate import validate_file, validate_text
+    from generator.policy.validate import validate_file, validate_text
 
     if accounts:
         from tests.benchmarks.landing_zone import landing_zone
@@ -44,7 +44,7 @@ def _child(fmt: str, accounts: int) -> None:
         text = path.read_text(encoding="utf-8")
         v = validate_file(path)
     assert v.policy is not None
-    from generator.compile import compile_policy
+    from generator.output.compile import compile_policy
 
     result: dict[str, float] = {"import_s": 0.0}
     if fmt == "cdktf":  # the library import (node + jsii kernel) first, cold, as a real run pays it
@@ -59,8 +59,8 @@ def _child(fmt: str, accounts: int) -> None:
     if fmt == "cdktf":  # the same work as render_cdktf again, timed in parts
         import tempfile
 
-        from generator.build import build_model
-        from generator.capabilities import load_capabilities
+        from generator.aws.capabilities import load_capabilities
+        from generator.model.build import build_model
 
         model = build_model(v.policy, load_capabilities())
         with tempfile.TemporaryDirectory() as tmp:

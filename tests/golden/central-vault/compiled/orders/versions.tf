@@ -17,7 +17,6 @@ terraform {
     region       = "us-east-1"
     encrypt      = true
     use_lockfile = true
-
     assume_role = {
       role_arn = "arn:aws:iam::381492016735:role/tfstate-access"
     }

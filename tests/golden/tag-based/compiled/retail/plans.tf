@@ -84,6 +84,7 @@ resource "aws_backup_selection" "tagged_us_east_1_tags" {
       key   = "aws:ResourceTag/backup"
       value = "daily"
     }
+
     string_equals {
       key   = "aws:ResourceTag/env"
       value = "prod"
@@ -121,6 +122,7 @@ resource "aws_backup_selection" "tagged_us_east_2_tags" {
       key   = "aws:ResourceTag/backup"
       value = "daily"
     }
+
     string_equals {
       key   = "aws:ResourceTag/env"
       value = "prod"

@@ -1,0 +1,56 @@
+"""What every command shares: exit codes, the argument parser class, and loading a policy that must be valid.
+
+Only the CLI prints and chooses exit codes. Exit codes: 0 ok, 1 the policy has errors (or warnings with
+--strict), 2 usage error, 3 internal error. plan (without --offline), apply and destroy use CI exit codes
+instead (generator.cli.terraform).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from generator.diagnostics import Diagnostic, report
+
+if TYPE_CHECKING:
+    from generator.policy.typed import Policy
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+LAYOUTS = ("per-account", "single")
+RAW = argparse.RawDescriptionHelpFormatter
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a usage error that says where to look for help, and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+Subparsers = Any  # argparse._SubParsersAction[Parser]; private in argparse
+
+
+def print_diagnostics(diags: Sequence[Diagnostic], out: TextIO) -> None:
+    color = out.isatty() and "NO_COLOR" not in os.environ
+    out.write(report.as_text(diags, color=color))
+
+
+def load_valid(path: str, layout: str | None, out: TextIO, err: TextIO) -> Policy | None:
+    """The policy at ``path`` when it is valid (``--layout`` applied), its diagnostics printed; else None."""
+    import dataclasses
+
+    from generator.policy.validate import validate_file
+
+    v = validate_file(path)
+    print_diagnostics(v.diagnostics, out)
+    if v.policy is None:
+        err.write(report.summary_line([v.file], v.diagnostics) + "; nothing written\n")
+        return None
+    if layout:
+        return dataclasses.replace(v.policy, terraform=dataclasses.replace(v.policy.terraform, layout=layout))
+    return v.policy

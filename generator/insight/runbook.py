@@ -1,0 +1,344 @@
+"""A restore runbook for one cluster: the exact steps and AWS CLI commands to take an on-demand backup, find
+recovery points, and restore the cluster single-Region and multi-Region. Pure: returns Markdown.
+
+Everything known when the policy is compiled is written out (Regions, vault names and ARNs, role ARNs,
+retention, adopted cluster ARNs); what is only known at restore time is a shell variable, filled by a command
+shown right before it (cluster ARNs from ``terraform output``, the newest recovery point, job IDs, created KMS
+key ARNs). Commands are plain POSIX shell; JSON arguments are single-quoted or written with a heredoc.
+
+Restore facts, with their status in the facts document (section 1.4) and source, are kept in
+:data:`RESTORE_FACTS` below, not spread through the text. The multi-Region restore metadata keys are
+UNCONFIRMED: the runbook says so and shows how to discover them (``get-recovery-point-restore-metadata``)
+instead of inventing them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from generator.aws import naming
+from generator.aws.capabilities import load_capabilities
+from generator.insight.explain import ClusterView, Landing, explain_model
+from generator.model.build import build_model
+from generator.model.documents import vault_arn
+from generator.model.nodes import Model
+from generator.policy.typed import Cluster, Policy
+
+RESTORE_PAGE = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-auroradsql.html"
+BACKUP_PAGE = "https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-aurora.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    text: str
+    status: str  # CONFIRMED | PARTIAL | UNCONFIRMED | INFERENCE (facts document, section 0)
+    source: str
+
+
+RESTORE_FACTS: tuple[Fact, ...] = (
+    Fact("Restoring an Aurora DSQL recovery point always creates a new cluster; the original is not touched.",
+         "CONFIRMED", RESTORE_PAGE),
+    Fact("Single-Region restore metadata is `regionalConfig`: a JSON-encoded string holding an array of objects "
+         "with `region`, `isDeletionProtectionEnabled` and `kmsKeyId` (each optional).", "CONFIRMED", RESTORE_PAGE),
+    Fact("A recovery point covers one Region of a multi-Region cluster; each Region is backed up separately.",
+         "CONFIRMED", BACKUP_PAGE),
+    Fact("Multi-Region restore needs a recovery point in one Region and a copy of that same recovery point in "
+         "another Region of the same Region group.", "CONFIRMED", BACKUP_PAGE),
+    Fact("The restore metadata keys for a multi-Region restore (witness Region, peer Regions) could not be read; "
+         "discover them with `aws backup get-recovery-point-restore-metadata` before relying on them.",
+         "UNCONFIRMED", RESTORE_PAGE),
+    Fact("Whether the witness Region needs its own copy of the recovery point.", "UNCONFIRMED", BACKUP_PAGE),
+    Fact("A DSQL recovery point ARN may be `arn:aws:backup:...:recovery-point:...` or "
+         "`arn:aws:dsql:...:cluster/.../backup/...`; the commands below never assume either form.",
+         "PARTIAL", RESTORE_PAGE),
+    Fact("A copy's recovery points are listed under the ARN of the cluster that was backed up "
+         "(`--by-resource-arn` with the source Region's cluster ARN).", "INFERENCE", BACKUP_PAGE),
+)
+
+DEFAULT_ROLE = "service-role/AWSBackupDefaultServiceRole"
+
+
+@dataclass
+class _Doc:
+    lines: list[str] = field(default_factory=list)
+
+    def para(self, *text: str) -> None:
+        self.lines += [*text, ""]
+
+    def sh(self, *commands: str) -> None:
+        self.lines += ["```sh", *commands, "```", ""]
+
+
+def _var(name: str, region: str) -> str:
+    return f"{name}_{naming.region_alias(region).upper()}"
+
+
+def _jq_key(cluster: str, region: str) -> str:
+    return ".[" + json.dumps(f"{cluster}/{region}") + "]"
+
+
+def _q(value: str) -> str:
+    """Single-quote for the shell."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+class _Runbook:
+    def __init__(self, policy: Policy, model: Model, cluster: Cluster, view: ClusterView) -> None:
+        self.p = policy
+        self.c = cluster
+        self.view = view
+        self.doc = _Doc()
+        self.account_id = policy.accounts[cluster.account].id
+        self.roles = {r.account: r.name for root in model.roots for r in root.roles}  # the AWS Backup roles made
+        self.root = next((root.name for root in model.roots if any(x.key == cluster.key for x in root.clusters)), "")
+
+    def role_arn(self, account: str) -> str:
+        acct = self.p.accounts[account].id
+        return f"arn:aws:iam::{acct}:role/{self.roles.get(account, DEFAULT_ROLE)}"
+
+    def vault_for(self, account: str, region: str, source: str) -> Landing | None:
+        """Where the cluster's recovery points from ``source`` land in ``account``/``region``: its backup
+        vault there, else a copy's vault."""
+        here = [x for x in self.view.landings if x.account == account and x.region == region
+                and x.source_region == source]
+        return next((x for x in here if x.kind == "backup"), here[0] if here else None)
+
+    def newest(self, var: str, landing: Landing) -> str:
+        return (f"{var}=$(aws backup list-recovery-points-by-backup-vault --region {landing.region} "
+                f"--backup-vault-name {landing.vault_name} "
+                f"--by-resource-arn \"${_var('CLUSTER_ARN', landing.source_region)}\" "
+                "--query 'sort_by(RecoveryPoints[?Status==`COMPLETED`], &CreationDate)[-1].RecoveryPointArn' "
+                "--output text)")
+
+    def kms_key(self, region: str, account: str) -> tuple[list[str], str | None]:
+        """Commands that set the KMS key for a cluster restored in ``region``, and the value to use."""
+        k = self.c.kms_key
+        if account != self.c.account or k == "aws-owned":
+            return [], None
+        if k == "create":
+            alias = naming.cluster_key_alias(self.p.name, self.c.key)
+            var = _var("KMS_KEY_ARN", region)
+            return [f"{var}=$(aws kms describe-key --region {region} --key-id {alias} "
+                    "--query KeyMetadata.Arn --output text)"], f"${var}"
+        return ([], k) if k.split(":")[3:4] == [region] else ([], None)
+
+    # --- sections
+    def build(self) -> str:
+        c, v = self.c, self.view
+        d = self.doc
+        kind = (f"multi-Region ({' + '.join(c.regions)}, witness {c.witness_region})" if c.multi_region
+                else f"single-Region ({c.regions[0]})")
+        d.para(f"# Runbook: Aurora DSQL cluster `{c.key}` (policy `{self.p.name}`)",
+               f"Account `{c.account}` ({self.account_id}), {kind}. Generated by `dsql-backup runbook`; "
+               "regenerate it whenever the policy changes.")
+        d.para("## Facts this runbook relies on")
+        d.lines += [f"- **{f.status}**: {f.text} ({f.source})" for f in RESTORE_FACTS]
+        d.lines.append("")
+        if v.gaps:
+            d.para("## Gaps in this cluster's protection")
+            d.lines += [f"- **{g.code}** {g.message}. Hint: {g.hint}" for g in v.gaps]
+            d.lines.append("")
+        self.before()
+        self.on_demand()
+        self.recovery_points()
+        self.single_region()
+        if c.multi_region:
+            self.multi_region()
+        self.after()
+        return "\n".join(d.lines).rstrip("\n") + "\n"
+
+    def before(self) -> None:
+        c, d = self.c, self.doc
+        d.para("## 0. Before you start",
+               f"Use credentials for account `{c.account}` ({self.account_id}); this must print {self.account_id}:")
+        d.sh("aws sts get-caller-identity --query Account --output text")
+        if c.adopted:
+            d.para("The cluster is adopted (`existing_arns`); its ARNs are known:")
+            d.sh(*(f"{_var('CLUSTER_ARN', r)}={_q(c.existing_arns[r])}" for r in c.regions))
+        else:
+            root = self.root
+            d.para("The cluster's ARNs are outputs of the Terraform root that created it (`OUT` is the directory "
+                   "`dsql-backup compile` wrote):")
+            d.sh("OUT=${OUT:-out}", *(
+                f"{_var('CLUSTER_ARN', r)}=$(terraform -chdir=\"$OUT/{root}\" output -json cluster_arns "
+                f"| jq -r {_q(_jq_key(c.key, r))})" for r in c.regions))
+
+    def on_demand(self) -> None:
+        c, d = self.c, self.doc
+        d.para("## 1. Take an on-demand backup",
+               "One backup job per Region (a recovery point covers one Region). On-demand jobs do not run the "
+               "plan's copy actions: copy the recovery point yourself when you need it elsewhere (step 4 shows "
+               "how). `dsql-backup backup-now` starts the same jobs through boto3.")
+        for region in c.regions:
+            rule = next((x for x in self.view.coverage if x.region == region), None)
+            landing = next((x for x in self.view.landings if x.kind == "backup" and x.region == region
+                            and x.account == c.account and rule is not None and x.plan == rule.plan
+                            and x.rule == rule.rule), None)
+            if landing is None:
+                d.para(f"- {region}: no plan backs the cluster up here, so the policy names no vault for it "
+                       "(DSB221); add one before relying on on-demand backups.")
+                continue
+            job = _var("BACKUP_JOB_ID", region)
+            d.para(f"{region}: into vault `{landing.vault_name}`, kept {landing.retention_days} days like rule "
+                   f"`{landing.plan}/{landing.rule}`:")
+            d.sh(f"{job}=$(aws backup start-backup-job --region {region} --backup-vault-name {landing.vault_name} "
+                 f"--resource-arn \"${_var('CLUSTER_ARN', region)}\" --iam-role-arn {self.role_arn(c.account)} "
+                 f"--lifecycle {_q(json.dumps({'DeleteAfterDays': landing.retention_days}))} "
+                 "--query BackupJobId --output text)",
+                 f"aws backup describe-backup-job --region {region} --backup-job-id \"${job}\" "
+                 "--query '[State, RecoveryPointArn]' --output text")
+
+    def recovery_points(self) -> None:
+        d = self.doc
+        d.para("## 2. List recovery points, by vault",
+               "Newest first. Vaults in another account need that account's credentials.")
+        seen: set[tuple[str, str, str, str]] = set()
+        for x in self.view.landings:
+            key = (x.account, x.region, x.vault_name, x.source_region)
+            if key in seen:
+                continue
+            seen.add(key)
+            d.para(f"`{x.vault_name}` in `{x.account}` ({x.account_id}) {x.region}, recovery points of the "
+                   f"cluster in {x.source_region}:")
+            d.sh(f"aws backup list-recovery-points-by-backup-vault --region {x.region} "
+                 f"--backup-vault-name {x.vault_name} --by-resource-arn \"${_var('CLUSTER_ARN', x.source_region)}\" "
+                 "--query 'reverse(sort_by(RecoveryPoints, &CreationDate))[].[CreationDate, Status, RecoveryPointArn]' "
+                 "--output table")
+        if not seen:
+            d.para("No recovery point of this cluster lands anywhere (DSB221).")
+
+    def single_region(self) -> None:
+        c, d = self.c, self.doc
+        d.para("## 3. Restore as a single-Region cluster",
+               "Each block restores the newest completed recovery point into a new single-Region cluster, with "
+               f"deletion protection {'on' if c.deletion_protection else 'off'} as in the policy. To restore an "
+               "older one, set `RECOVERY_POINT_ARN` from step 2 instead.")
+        for r in self.view.restore:
+            if r.kind != "single-Region":
+                continue
+            region = r.regions[0]
+            title = f"### {region} in account `{r.account}`"
+            if not r.possible:
+                d.para(title, f"Not possible: {r.detail}.")
+                continue
+            source = region if region in c.regions and self.vault_for(r.account, region, region) else next(
+                x.source_region for x in self.view.landings if x.account == r.account and x.region == region)
+            landing = self.vault_for(r.account, region, source)
+            assert landing is not None
+            kms_cmds, kms = self.kms_key(region, r.account)
+            config: dict[str, object] = {"region": region, "isDeletionProtectionEnabled": c.deletion_protection}
+            if kms:
+                config["kmsKeyId"] = kms
+            metadata = json.dumps({"regionalConfig": json.dumps([config])})
+            file = f"restore-{c.key}-{region}.json"
+            job = _var("RESTORE_JOB_ID", region)
+            notes = [title, f"From vault `{landing.vault_name}` ({landing.kind}s of the cluster in {source})."]
+            if r.account != c.account:
+                notes.append(f"Run with credentials for account `{r.account}` ({landing.account_id}); the new "
+                             "cluster is created in that account.")
+            if not kms:
+                notes.append("`kmsKeyId` is left out: the new cluster gets the default key (set `kmsKeyId` to use "
+                             "a customer managed key of that Region).")
+            d.para(*notes)
+            d.sh(self.newest("RECOVERY_POINT_ARN", landing),
+                 f"aws backup get-recovery-point-restore-metadata --region {region} "
+                 f"--backup-vault-name {landing.vault_name} --recovery-point-arn \"$RECOVERY_POINT_ARN\"",
+                 *kms_cmds,
+                 f"cat > {file} <<EOF", metadata, "EOF",
+                 f"{job}=$(aws backup start-restore-job --region {region} --recovery-point-arn "
+                 f"\"$RECOVERY_POINT_ARN\" --iam-role-arn {self.role_arn(r.account)} --metadata file://{file} "
+                 "--copy-source-tags-to-restored-resource --query RestoreJobId --output text)",
+                 f"aws backup describe-restore-job --region {region} --restore-job-id \"${job}\" "
+                 "--query '[Status, CreatedResourceArn]' --output text")
+
+    def multi_region(self) -> None:
+        c, d = self.c, self.doc
+        a, b = c.regions
+        source = self.vault_for(c.account, a, a)
+        peer_copy = next((x for x in self.view.landings if x.kind == "copy" and x.account == c.account
+                          and x.region == b and x.source_region == a), None)
+        d.para("## 4. Restore as a multi-Region cluster",
+               f"Needs a recovery point of the cluster in {a} and a copy of that same recovery point in {b} "
+               f"(same Region group), then one restore job naming both peers and the witness {c.witness_region}.")
+        if source is None:
+            d.para(f"Not possible: no recovery point of the cluster lands in {a} in its own account (DSB221).")
+            return
+        if peer_copy is not None:
+            dest_name, days = peer_copy.vault_name, peer_copy.retention_days
+            d.para(f"The plan copies every backup from {a} to `{dest_name}` in {b} "
+                   f"(`{peer_copy.plan}/{peer_copy.rule}`): find that copy, and copy the recovery point yourself "
+                   "only when the copy is missing (an on-demand backup, or a copy job that has not finished).")
+        else:
+            own = self.p.vaults.get(source.vault)
+            dest = source.vault if own and b in own.regions and c.account in own.accounts else next(
+                (k for k, vv in sorted(self.p.vaults.items()) if c.account in vv.accounts and b in vv.regions), None)
+            if dest is None:
+                d.para(f"Not possible: the policy has no vault in {b} in account `{c.account}` to copy into "
+                       "(DSB604). Add one, and a `regions: peers` copy to the rule.")
+                return
+            dest_name, days = naming.vault_name(self.p.name, dest), source.retention_days
+            d.para(f"**The policy copies nothing to {b} (DSB604)**: copy the recovery point first, into "
+                   f"`{dest_name}` in {b}.")
+        dest_arn = vault_arn(b, self.account_id, dest_name)
+        role = self.role_arn(c.account)
+        d.para(f"### 4a. The recovery point in {a} and its copy in {b}")
+        d.sh(self.newest("RECOVERY_POINT_ARN", source),
+             f"PEER_RECOVERY_POINT_ARN=$(aws backup list-copy-jobs --region {a} "
+             f"--by-source-recovery-point-arn \"$RECOVERY_POINT_ARN\" --by-destination-vault-arn {dest_arn} "
+             "--by-state COMPLETED --query 'CopyJobs[0].DestinationRecoveryPointArn' --output text)",
+             "echo \"copy in the peer Region: $PEER_RECOVERY_POINT_ARN\"")
+        d.para(f"If that printed `None`, copy the recovery point to {b} and wait for the job to complete:")
+        d.sh(f"COPY_JOB_ID=$(aws backup start-copy-job --region {a} --recovery-point-arn \"$RECOVERY_POINT_ARN\" "
+             f"--source-backup-vault-name {source.vault_name} --destination-backup-vault-arn {dest_arn} "
+             f"--iam-role-arn {role} --lifecycle {_q(json.dumps({'DeleteAfterDays': days}))} "
+             "--query CopyJobId --output text)",
+             f"aws backup describe-copy-job --region {a} --copy-job-id \"$COPY_JOB_ID\" "
+             "--query 'CopyJob.[State, DestinationRecoveryPointArn]' --output text")
+        file = f"restore-{c.key}-multi-region.json"
+        kms_lines = []
+        for r in c.regions:
+            _, kms = self.kms_key(r, c.account)
+            kms_lines.append(f"  - {r}: KMS key "
+                             + (f"`{kms}`" if kms and not kms.startswith("$") else
+                                f"`{naming.cluster_key_alias(self.p.name, c.key)}` in {r} (its ARN)" if kms
+                                else "the default (leave `kmsKeyId` out)"))
+        d.para("### 4b. Restore metadata (UNCONFIRMED key names)",
+               "AWS documents the multi-Region restore parameters only as \"a witness Region, peer Region(s), and "
+               "regional configuration settings\"; the exact metadata keys could not be confirmed (facts "
+               "document, U2). Do not guess them: ask AWS Backup for the metadata of this recovery point, which "
+               "lists the keys it accepts, and edit the values in that file:")
+        d.sh(f"aws backup get-recovery-point-restore-metadata --region {a} --backup-vault-name {source.vault_name} "
+             f"--recovery-point-arn \"$RECOVERY_POINT_ARN\" --query RestoreMetadata > {file}",
+             f"cat {file}")
+        d.lines += [f"Set in `{file}`:",
+                    f"- peer Regions: {a} and {b}; witness Region: {c.witness_region};",
+                    f"- deletion protection: {'on' if c.deletion_protection else 'off'} in each Region;",
+                    *kms_lines, "",
+                    "For comparison, the single-Region form is CONFIRMED: "
+                    "`{\"regionalConfig\": \"[{\\\"region\\\": ..., \\\"isDeletionProtectionEnabled\\\": ..., "
+                    "\\\"kmsKeyId\\\": ...}]\"}` (a JSON string holding an array, one object per Region).", ""]
+        d.para("### 4c. Start the restore")
+        d.sh(f"RESTORE_JOB_ID=$(aws backup start-restore-job --region {a} --recovery-point-arn \"$RECOVERY_POINT_ARN\" "
+             f"--iam-role-arn {role} --metadata file://{file} --copy-source-tags-to-restored-resource "
+             "--query RestoreJobId --output text)",
+             f"aws backup describe-restore-job --region {a} --restore-job-id \"$RESTORE_JOB_ID\" "
+             "--query '[Status, CreatedResourceArn]' --output text")
+
+    def after(self) -> None:
+        self.doc.para("## After a restore",
+                      "- `describe-restore-job` returns `CreatedResourceArn`: the new cluster. Point applications "
+                      "at its endpoint.",
+                      "- The new cluster is not managed by this policy's Terraform: adopt it with "
+                      "`existing_arns` (so it is backed up) or import it, and retire the old cluster deliberately.",
+                      "- Restore jobs need the AWS Backup role to use the KMS keys involved; a job can succeed and "
+                      "restore nothing when it cannot.")
+
+
+def runbook(policy: Policy, cluster: str) -> str:
+    """The runbook of ``cluster`` (a key of ``policy.clusters``; ``KeyError`` otherwise), from the model
+    ``compile`` builds: where its recovery points land, the roles and the root that creates the cluster."""
+    c = policy.clusters[cluster]
+    model = build_model(policy, load_capabilities())
+    view = next(v for v in explain_model(model).clusters if v.key == cluster)
+    return _Runbook(policy, model, c, view).build()

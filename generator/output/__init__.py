@@ -1,0 +1,2 @@
+"""Stage 5-6, output: compile (model -> rendered files + manifest) and the writer, the only code
+that writes compiled output to disk."""

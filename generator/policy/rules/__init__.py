@@ -1,0 +1,42 @@
+"""Semantic rules: small pure functions ``(Context) -> diagnostics``, each with stable codes.
+
+``ALL_RULES`` is the one list the validator runs, in this order.
+"""
+
+from __future__ import annotations
+
+from generator.policy.rules import accounts, capability_rules, names, references, regions, retention, schedule
+from generator.policy.rules.base import Context, RuleFn
+
+ALL_RULES: tuple[RuleFn, ...] = (
+    references.unknown_references,
+    references.duplicate_account_ids,
+    references.plan_targets,
+    references.vaults_where_plans_run,
+    references.restore_testing_targets,
+    references.existing_arns,
+    references.unused_vaults,
+    references.unprotected_clusters,
+    names.vault_names,
+    names.plan_and_rule_names,
+    names.underscore_names,
+    names.tags,
+    schedule.schedules,
+    schedule.windows,
+    retention.locks,
+    retention.retention_within_locks,
+    retention.audit_minimum_retention,
+    retention.unsupported_features,
+    regions.dsql_regions,
+    regions.multi_region_clusters,
+    regions.multi_region_restorable,
+    regions.backup_region_support,
+    accounts.role_accounts,
+    accounts.cross_account_copies,
+    accounts.key_and_topic_arns,
+    capability_rules.restore_testing_support,
+    capability_rules.deprecated_events,
+    capability_rules.audit_scope,
+)
+
+__all__ = ["ALL_RULES", "Context", "RuleFn"]

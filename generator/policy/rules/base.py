@@ -1,0 +1,64 @@
+"""What every semantic rule receives: the typed policy, positions, and the capability table."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from generator.aws.capabilities import Capabilities
+from generator.diagnostics import Diagnostic, json_path
+from generator.diagnostics.codes import diag
+from generator.policy.loader import SourceMap
+from generator.policy.typed import Policy
+
+Path = Sequence[str | int]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    policy: Policy
+    source_map: SourceMap
+    caps: Capabilities
+    broken: frozenset[tuple[str, str]] = frozenset()  # entries that failed the schema (known but unusable)
+
+    @property
+    def complete(self) -> bool:
+        """False when entries were dropped for schema errors: rules about the whole policy then stay quiet."""
+        return not self.broken
+
+    def known(self, section: str, key: str) -> bool:
+        """True when ``key`` names an entry of ``section`` (even one the schema rejected)."""
+        present = {
+            "accounts": self.policy.accounts,
+            "clusters": self.policy.clusters,
+            "vaults": self.policy.vaults,
+            "plans": self.policy.plans,
+            "restore_testing": self.policy.restore_testing,
+            "audit.frameworks": self.policy.frameworks,
+            "audit.reports": self.policy.reports,
+        }[section]
+        return key in present or (section, key) in self.broken
+
+    def diag(self, code: str, message: str, hint: str, path: Path, *, at_key: bool = False,
+             offset: int = 0, source: str = "") -> Diagnostic:
+        line, col = self.source_map.anchor(path)
+        if at_key and (span := self.source_map.key(path)) is not None:
+            line, col = span.line, span.column
+        elif offset:
+            info = self.source_map.scalar(path)
+            col += offset + (0 if info is None or info.plain else 1)
+        return diag(code, message, hint, line=line, column=col, path=json_path(path), source=source)
+
+
+RuleFn = Callable[[Context], Iterable[Diagnostic]]
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def listing(keys: Iterable[str]) -> str:
+    keys = sorted(keys)
+    return ", ".join(keys) if keys else "(none defined)"

@@ -1,0 +1,24 @@
+"""``settings.tf``: Aurora DSQL opted in to AWS Backup per Region, and the organization's global settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator.model.nodes import Root
+from generator.render.blocks import Lifecycle, Resource
+
+
+def describe(root: Root) -> Iterator[Resource]:
+    for s in root.region_settings:
+        yield Resource(
+            "aws_backup_region_settings", s.label, s.provider, {"resource_type_opt_in_preference": {"DSQL": True}},
+            lifecycle=Lifecycle(ignore_changes=("resource_type_opt_in_preference",
+                                                "resource_type_management_preference")),
+            comment=f"Opts Aurora DSQL in to AWS Backup in {s.region}. AWS returns every resource type of the "
+            "Region on read; only DSQL is asserted (at creation), so other services' opt-ins are left alone and "
+            "no perpetual diff appears.",
+        )
+    if g := root.global_settings:
+        yield Resource("aws_backup_global_settings", g.label, g.provider, {"global_settings": dict(g.settings)},
+                       comment="Organization-wide AWS Backup settings (management account only): cross-account "
+                       "copies need them.")
