@@ -1,9 +1,10 @@
 """Every example through real terraform: fmt -check, init (offline provider mirror), validate -json and an
-offline plan, then assertions on ``terraform show -json`` of the plans against the policy."""
+offline plan of every root on its own (what ``dsql-backup plan --offline`` does), then assertions on
+``terraform show -json`` of the plans against the policy (all roots of an example planned in one run, see
+tests/terraform_plans.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +13,12 @@ from typing import Any
 import pytest
 
 from generator.aws import naming
-from generator.output.compile import Compiled, compile_policy
+from generator.output.compile import Compiled
 from generator.policy.typed import Policy, copy_destination_account, copy_regions, plan_sites
-from generator.policy.validate import validate_file
 from generator.terraform.binary import TerraformRunner
-from generator.terraform.offline import RootPreview, preview
-from tests.conftest import EXAMPLES
+from generator.terraform.offline import RootPreview
+from tests.conftest import EXAMPLES, example_group
+from tests.terraform_plans import PlanCache, RootPlan
 
 pytestmark = pytest.mark.terraform
 
@@ -30,51 +31,34 @@ class Planned:
     name: str
     policy: Policy
     compiled: Compiled
-    previews: list[RootPreview]
+    previews: list[RootPreview]  # every root planned on its own
+    plans: dict[str, RootPlan]  # what every root plans, from one terraform run
     compiled_dir: Path
+    validation: dict[str, Any]  # terraform validate -json of every root at once
 
     def resources(self) -> Iterator[dict[str, Any]]:
         """Planned resources with the account ID and Region of their provider, across every root."""
-        for pv in self.previews:
-            assert pv.plan_json is not None
-            root = next(r for r in self.compiled.model.roots if r.name == pv.root)
-            providers = {f"aws.{p.alias}": p for p in root.providers}
-            config = {r["address"]: r["provider_config_key"]
-                      for r in pv.plan_json["configuration"]["root_module"].get("resources", [])}
-            for rc in pv.plan_json.get("resource_changes", []):
-                provider = providers[config[rc["address"]]]
-                yield {**rc, "root": pv.root, "account_id": provider.account_id, "region": provider.region}
+        for plan in self.plans.values():
+            yield from plan.resources()
 
     def of_type(self, rtype: str) -> list[dict[str, Any]]:
         return [r for r in self.resources() if r["type"] == rtype]
 
 
-def _plan(example: Path, layout: str | None, runner: TerraformRunner, scratch: Path) -> Planned:
-    cwd = os.getcwd()
-    v = validate_file(example)
-    assert v.policy is not None, [d.message for d in v.diagnostics]
-    policy = v.policy
-    if layout:
-        import dataclasses
-
-        policy = dataclasses.replace(policy, terraform=dataclasses.replace(policy.terraform, layout=layout))
-    compiled = compile_policy(policy)
-    try:
-        previews = preview(compiled, runner, scratch, parallel=2, show=True)
-    finally:
-        os.chdir(cwd)
-    return Planned(example.stem, policy, compiled, previews, scratch / "compiled")
+CASES = [pytest.param((e, None), id=e.stem, marks=example_group(e)) for e in EXAMPLES] + [
+    pytest.param((e, "single"), id=f"{e.stem}-single", marks=example_group(e)) for e in EXAMPLES
+    if e.stem in SINGLE_LAYOUT]
 
 
-CASES = [(e, None) for e in EXAMPLES] + [(e, "single") for e in EXAMPLES if e.stem in SINGLE_LAYOUT]
-IDS = [f"{e.stem}{'-single' if layout else ''}" for e, layout in CASES]
-
-
-@pytest.fixture(scope="module", params=CASES, ids=IDS)
-def planned(request: pytest.FixtureRequest, tf_runner: TerraformRunner,
-            tmp_path_factory: pytest.TempPathFactory) -> Planned:
+@pytest.fixture(scope="module", params=CASES)
+def planned(request: pytest.FixtureRequest, plan_cache: PlanCache) -> Planned:
     example, layout = request.param
-    return _plan(example, layout, tf_runner, tmp_path_factory.mktemp(example.stem))
+    previews = plan_cache.previews(example, layout)
+    ex = plan_cache.example(example, layout)
+    assert ex.preview_dir is not None
+    return Planned(example.stem, ex.policy, plan_cache.compiled(example, "hcl", layout), previews,
+                   plan_cache.plans(example, "hcl", layout), ex.preview_dir / "compiled",
+                   plan_cache.validation(example, layout))
 
 
 def test_compiled_roots_are_terraform_fmt_clean(planned: Planned, tf_runner: TerraformRunner) -> None:
@@ -83,18 +67,22 @@ def test_compiled_roots_are_terraform_fmt_clean(planned: Planned, tf_runner: Ter
         assert result.ok, (root.name, result.files, result.diagnostics)
 
 
-def test_every_root_validates(planned: Planned, tf_runner: TerraformRunner) -> None:
-    for pv in planned.previews:
-        doc = tf_runner.validate(pv.directory)
-        assert doc.get("valid") is True, (pv.root, doc.get("diagnostics"))
-        assert doc.get("error_count") == 0
+def test_every_root_validates(planned: Planned) -> None:
+    """``terraform validate -json`` of all roots at once: each root is a module of the wrapper configuration,
+    validated whole; each root also plans on its own (test_every_root_plans_offline)."""
+    doc = planned.validation
+    assert doc.get("valid") is True, doc.get("diagnostics")
+    assert doc.get("error_count") == 0
+    assert not [d for d in doc.get("diagnostics", []) if d.get("severity") == "error"]
 
 
 def test_every_root_plans_offline(planned: Planned) -> None:
+    assert sorted(pv.root for pv in planned.previews) == sorted(r.name for r in planned.compiled.model.roots)
     for pv in planned.previews:
         assert pv.status == "changes", (pv.root, pv.diagnostics)
         assert not [d for d in pv.diagnostics if d.severity == "error"]
-        assert pv.add == len(pv.plan_json["resource_changes"]) if pv.plan_json else False
+        # the root on its own plans exactly what it plans among the others
+        assert pv.add == len(planned.plans[pv.root].changes) > 0
         assert pv.change == 0 and pv.destroy == 0
 
 

@@ -33,15 +33,21 @@ multi-Region clusters ACTIVE instead of PENDING_SETUP).
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 DSQL_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3",
                 "eu-central-1", "ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ca-central-1"]
 
+REPO = Path(__file__).resolve().parent.parent.parent
 _patched = False
 
 
@@ -229,24 +235,34 @@ def free_port() -> int:
 
 
 class MotoServer:
-    """moto with this extension, on 127.0.0.1 and a free port, in a thread of the test process."""
+    """moto with this extension on 127.0.0.1 and a free port, in a process of its own (``python -m
+    tests.moto_ext PORT``): the server's request threads never compete with the test process for its GIL."""
 
     def __init__(self) -> None:
-        import logging
-        import os
-
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the backup role attaches AWS managed policies
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the test's stderr
-        patch_moto()
-        from moto.server import ThreadedMotoServer
-
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop); the server output, shown on failure
 
-    def start(self) -> MotoServer:
-        self._server.start()
-        return self
+    def start(self, timeout: float = 60.0) -> MotoServer:
+        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}  # the backup role attaches managed policies
+        self._process = subprocess.Popen([sys.executable, "-m", "tests.moto_ext", str(self.port)], cwd=REPO,
+                                         env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the moto server exited ({self._process.returncode}): {self._output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the moto server did not listen on port {self.port} within {timeout} s: {self._output()}")
+
+    def _output(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")[-4000:]
 
     def reset(self) -> None:
         """Wipe every backend (moto keeps deleted plan names reserved, so each scenario starts clean)."""
@@ -255,4 +271,24 @@ class MotoServer:
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=30)
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
+
+
+def serve(port: int) -> None:
+    """Run the extended moto server in this process until it is terminated."""
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log
+    patch_moto()
+    from moto.server import ThreadedMotoServer
+
+    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
+    while True:
+        time.sleep(3600)
