@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 
 from generator.aws import naming
-from generator.diagnostics import json_path
 from generator.model.nodes import Control, Framework, ReportPlan
 from generator.policy.typed import Framework as PolicyFramework
 from generator.policy.typed import Policy
@@ -27,6 +26,7 @@ CONTROLS: Mapping[str, str] = MappingProxyType({
 
 Label = Callable[[str, str, str], str]  # (key, account, Region) -> a resource label
 Alias = Callable[[str, str], str]  # (account, Region) -> a provider alias
+Origin = Callable[..., str]  # (policy path parts) -> the entry's JSON path
 
 
 def controls(f: PolicyFramework) -> tuple[Control, ...]:
@@ -47,7 +47,7 @@ def controls(f: PolicyFramework) -> tuple[Control, ...]:
     return tuple(sorted(out, key=lambda c: c.name))
 
 
-def nodes(p: Policy, label: Label, alias: Alias) -> Iterator[tuple[str, str, Framework | ReportPlan]]:
+def nodes(p: Policy, label: Label, alias: Alias, origin: Origin) -> Iterator[tuple[str, str, Framework | ReportPlan]]:
     """(account, Region, node) for every framework and report plan of the policy; entries naming an unknown
     account are skipped (only in a policy with errors, being explained)."""
     for key in sorted(p.frameworks):
@@ -63,7 +63,7 @@ def nodes(p: Policy, label: Label, alias: Alias) -> Iterator[tuple[str, str, Fra
                 name=naming.framework_name(p.name, key),
                 description=f.description or f"dsql-backup policy {p.name}: {key}",
                 controls=controls(f),
-                origin=json_path(("audit", "frameworks", key)),
+                origin=origin("audit", "frameworks", key),
             )
     for key in sorted(p.reports):
         rep = p.reports[key]
@@ -84,5 +84,5 @@ def nodes(p: Policy, label: Label, alias: Alias) -> Iterator[tuple[str, str, Fra
                     label(fk, rep.account, region) for fk in sorted(rep.frameworks)
                     if fk in p.frameworks and p.frameworks[fk].account == rep.account
                     and region in p.frameworks[fk].regions),
-                origin=json_path(("audit", "reports", key)),
+                origin=origin("audit", "reports", key),
             )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -78,17 +79,25 @@ class _Builder:
         self.acc: dict[str, _Acc] = defaultdict(_Acc)
         # (vault key, account, region) -> source account keys that copy into it from another account
         self.copy_in: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+        self.origins: dict[tuple[str, ...], str] = {}
 
     # --- naming helpers that depend on the layout
     def alias(self, account: str, region: str) -> str:
-        return naming.label(account, region) if self.single else naming.region_alias(region)
+        return sys.intern(naming.label(account, region) if self.single else naming.region_alias(region))
 
     def scoped(self, key: str, account: str, region: str) -> str:
         """Label of a per-site resource: the account is part of it only when one root holds many accounts."""
-        return naming.label(f"{key}_{account}", region) if self.single else naming.label(key, region)
+        # interned: a vault's label is met again in every rule and copy that targets it
+        return sys.intern(naming.label(f"{key}_{account}", region) if self.single else naming.label(key, region))
 
     def root_of(self, account: str) -> str:
         return SINGLE_ROOT if self.single else naming.root_name(account)
+
+    def origin(self, *parts: str) -> str:
+        """The JSON path of a policy entry, made once per entry (many nodes share one origin)."""
+        if parts not in self.origins:
+            self.origins[parts] = json_path(parts)
+        return self.origins[parts]
 
     def account_id(self, key: str) -> str:
         """The account's ID ("?" for an unknown key: only a policy with errors, being explained, has one)."""
@@ -106,12 +115,11 @@ class _Builder:
         if self.p.organization and self.copy_in and self.p.organization.management_account in self.p.accounts:
             mgmt = self.p.organization.management_account
             self.acc[mgmt].global_settings = True
-        roots = self.roots()
+        roots, clusters = self.roots(), self.declared_clusters()
         spans: dict[str, tuple[int, int]] = {}
-        if self.source_map is not None:
-            for origin in sorted(_origins(roots)):
-                spans[origin] = self.source_map.anchor(_split_json_path(origin))
-        return Model(self.p.name, self.p.terraform.layout, roots, clusters=self.declared_clusters(),
+        if self.source_map is not None:  # every origin a node was given, in the YAML
+            spans = {path: self.source_map.anchor(parts) for parts, path in sorted(self.origins.items())}
+        return Model(self.p.name, self.p.terraform.layout, roots, clusters=clusters,
                      organization_id=self.p.organization.id if self.p.organization else None,
                      spans=MappingProxyType(spans))
 
@@ -119,8 +127,8 @@ class _Builder:
         return tuple(DeclaredCluster(
             key=c.key, account=c.account, account_id=self.account_id(c.account), regions=c.regions,
             witness_region=c.witness_region if c.multi_region else None, adopted=c.adopted,
-            deletion_protection=c.deletion_protection, kms_key=c.kms_key, tags=_frozen(dict(sorted(c.tags.items()))),
-            origin=json_path(("clusters", c.key)),
+            deletion_protection=c.deletion_protection, kms_key=c.kms_key, tags=c.tags,
+            origin=self.origin("clusters", c.key),
         ) for c in sorted(self.p.clusters.values(), key=lambda c: c.key))
 
     def collect_copies(self) -> None:
@@ -147,7 +155,7 @@ class _Builder:
             own_tags = {k: v for k, v in sorted(c.tags.items()) if p.defaults.tags.get(k) != v}
             for region in c.regions:
                 a.regions.add(region)
-                label = naming.label(key, region)
+                label = sys.intern(naming.label(key, region))
                 kms_label = None
                 kms_arn: str | None = "AWS_OWNED_KMS_KEY"
                 if c.kms_key == "create":
@@ -159,7 +167,7 @@ class _Builder:
                         description=f"dsql-backup {p.name}: encrypts Aurora DSQL cluster {key} in {region}",
                         alias=naming.cluster_key_alias(p.name, key),
                         policy=_frozen(documents.cluster_key_policy(self.account_id(c.account), region)),
-                        origin=json_path(("clusters", key, "kms_key")),
+                        origin=self.origin("clusters", key, "kms_key"),
                     ))
                 elif c.kms_key.startswith("arn:"):
                     kms_arn = c.kms_key
@@ -176,7 +184,7 @@ class _Builder:
                     witness_region=c.witness_region if c.multi_region else None,
                     peer_label=naming.label(key, peers[0]) if peers else None,
                     tags=_frozen(own_tags),
-                    origin=json_path(("clusters", key)),
+                    origin=self.origin("clusters", key),
                 ))
 
     def add_vaults(self) -> None:
@@ -202,7 +210,7 @@ class _Builder:
                             description=f"dsql-backup {p.name}: encrypts recovery points in vault {name} ({region})",
                             alias=naming.vault_key_alias(p.name, key),
                             policy=_frozen(documents.vault_key_policy(acct_id, region, source_ids)),
-                            origin=json_path(("vaults", key, "kms_key")),
+                            origin=self.origin("vaults", key, "kms_key"),
                         ))
                     a.vaults.append(Vault(
                         label=label,
@@ -230,7 +238,7 @@ class _Builder:
                                 documents.topic_policy(Ref(f"aws_sns_topic.{label}.arn"))),
                         ) if v.notifications else None,
                         tags=_frozen(dict(sorted(v.tags.items()))),
-                        origin=json_path(("vaults", key)),
+                        origin=self.origin("vaults", key),
                     ))
 
     def vault_label(self, key: str, account: str, region: str) -> str:
@@ -308,7 +316,7 @@ class _Builder:
                     copy_destination_labels=tuple(sorted({
                         c.destination_vault_label for r in rules for c in r.copies if c.destination_vault_label
                     })),
-                    origin=json_path(("plans", key)),
+                    origin=self.origin("plans", key),
                 ))
 
     def cluster_refs(self, cluster_keys: Iterable[str],
@@ -323,7 +331,7 @@ class _Builder:
             if c.adopted:
                 arns.append(c.existing_arns[region])
             else:
-                refs.append(naming.label(ck, region))
+                refs.append(sys.intern(naming.label(ck, region)))
         return tuple(keys), tuple(refs), tuple(sorted(arns))
 
     def role_label(self, account: str) -> str:
@@ -370,11 +378,11 @@ class _Builder:
                     resource_type=rtype,
                     selections=tuple(selections),
                     role_label=self.role_label(t.account),
-                    origin=json_path(("restore_testing", key)),
+                    origin=self.origin("restore_testing", key),
                 ))
 
     def add_audit(self) -> None:
-        for account, region, node in audit.nodes(self.p, self.scoped, self.alias):
+        for account, region, node in audit.nodes(self.p, self.scoped, self.alias, self.origin):
             a = self.acc[account]
             a.regions.add(region)
             if isinstance(node, Framework):
@@ -483,17 +491,3 @@ def build_model(policy: Policy, caps: Capabilities, source_map: SourceMap | None
     """The compiled model of a policy that passed validation (references resolve, names fit). With the
     policy's source map, ``Model.spans`` tells the YAML line and column of every node's origin."""
     return _Builder(policy, caps, source_map).build()
-
-
-def _origins(roots: Iterable[Root]) -> set[str]:
-    out: set[str] = set()
-    for root in roots:
-        for group in (root.kms_keys, root.clusters, root.vaults, root.plans, root.restore_tests, root.frameworks,
-                      root.reports):
-            out.update(node.origin for node in group)
-    return out
-
-
-def _split_json_path(path: str) -> tuple[str, ...]:
-    """``$.plans.daily`` -> ``("plans", "daily")`` (origins are built from policy keys: no quoting needed)."""
-    return tuple(path.removeprefix("$.").split("."))

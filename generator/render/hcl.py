@@ -30,7 +30,7 @@ from generator.render.blocks import (
     Settings,
 )
 from generator.render.describe import describe
-from generator.render.hcl_syntax import INDENT, align, hcl_value
+from generator.render.hcl_syntax import INDENT, attribute_lines, hcl_value
 from generator.render.templating import make_environment
 
 COMMENT_WIDTH = 100
@@ -53,19 +53,24 @@ def _env() -> jinja2.Environment:
     return env
 
 
+@cache
 def comment_lines(text: str, width: int = COMMENT_WIDTH) -> str:
     """``text`` as ``#`` comment lines of at most ``width`` characters."""
     return "\n".join("# " + line for line in textwrap.wrap(text, width - 2, break_on_hyphens=False))
 
 
 def body_lines(args: Mapping[str, Any], level: int, notes: Mapping[str, str] | None = None) -> list[str]:
-    """The lines of a block body at ``level``: attributes in order, a blank line before each nested block (and
-    before an attribute that follows one), each note as a comment above its argument."""
+    """The lines of a block body at ``level``: attributes in order (``=`` aligned in runs, as ``terraform fmt``
+    does), a blank line before each nested block (and before an attribute that follows one), each note as a
+    comment above its argument (a comment ends an alignment run)."""
     pad = INDENT * level
     lines: list[str] = []
+    run: list[tuple[str, str]] = []
     after_block = False
     for name, value in args.items():
         if isinstance(value, Blocks):
+            lines += attribute_lines(run, pad)
+            run = []
             for b in value.bodies:
                 if lines:
                     lines.append("")
@@ -76,9 +81,11 @@ def body_lines(args: Mapping[str, Any], level: int, notes: Mapping[str, str] | N
             lines.append("")
             after_block = False
         if notes and name in notes:
+            lines += attribute_lines(run, pad)
+            run = []
             lines += [pad + line for line in comment_lines(notes[name], COMMENT_WIDTH - len(pad)).split("\n")]
-        lines.append(f"{pad}{name} = {hcl_value(value, level)}")
-    return lines
+        run.append((name, hcl_value(value, level)))
+    return lines + attribute_lines(run, pad)
 
 
 def _resource(r: Resource) -> HclBlock:
@@ -122,7 +129,7 @@ def render_root(rb: RootBlocks) -> Iterator[tuple[str, str]]:
     template = _env().get_template("hcl/file.tf.j2")
     for f in rb.files:
         text = template.render(header=rb.header, comment=f.comment, blocks=[_block(i) for i in f.items])
-        yield f"{f.stem}.tf", align(text.strip("\n")) + "\n"
+        yield f"{f.stem}.tf", text.strip("\n") + "\n"
 
 
 def render_hcl(model: Model) -> dict[str, str]:

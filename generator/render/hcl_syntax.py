@@ -2,8 +2,8 @@
 
 ``quote`` is the one way a string reaches HCL: it escapes quotes, backslashes, control characters and
 Terraform's template sequences ``${`` and ``%{``, so Terraform reads the text back unchanged.
-``hcl_value`` writes any description value (maps span lines); ``align`` lines up ``=`` as ``terraform fmt``
-does. Pure Python (no jinja), so the terraform stage quotes its override files with it too.
+``hcl_value`` writes any description value (maps span lines); ``attribute_lines`` lines up ``=`` as
+``terraform fmt`` does. Pure Python (no jinja), so the terraform stage quotes its override files with it too.
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ from generator.render.blocks import JsonDoc, Obj
 INDENT = "  "
 
 
+# What needs escaping in an HCL quoted string: quotes, backslashes, control characters, template sequences.
+_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]|[$%]\{')
+
+
 def quote(value: str) -> str:
     """A string as an HCL quoted literal that Terraform reads back unchanged."""
+    if _SPECIAL.search(value) is None:  # the common case: nothing to escape
+        return f'"{value}"'
     out = ['"']
     i, n = 0, len(value)
     while i < n:
@@ -66,7 +72,7 @@ def hcl_value(value: Any, level: int = 0) -> str:
             return "{}"
         pad = INDENT * (level + 1)
         key = str if isinstance(value, Obj) else (lambda k: quote(str(k)))  # Obj keys are argument names
-        lines = [f"{pad}{key(k)} = {hcl_value(v, level + 1)}" for k, v in value.items()]
+        lines = attribute_lines([(key(k), hcl_value(v, level + 1)) for k, v in value.items()], pad)
         return "{\n" + "\n".join(lines) + "\n" + INDENT * level + "}"
     if isinstance(value, list | tuple):
         if not any(isinstance(v, Mapping | list | tuple) for v in value):
@@ -77,34 +83,23 @@ def hcl_value(value: Any, level: int = 0) -> str:
     raise TypeError(f"cannot render {type(value).__name__} as HCL")
 
 
-_ATTR = re.compile(r'^(?P<indent> *)(?P<key>"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_-]*) *= *(?P<value>.*)$')
-
-
-def align(text: str) -> str:
-    """Align ``=`` in runs of single-line attributes at one indent, exactly as ``terraform fmt`` does.
-
-    A run is broken by anything else: a blank line, a block, a comment, or an attribute whose value
-    opens a multi-line expression (such lines are not padded either).
-    """
-    lines = text.split("\n")
+def attribute_lines(attributes: list[tuple[str, str]], pad: str) -> list[str]:
+    """``key = value`` lines at ``pad``, with ``=`` aligned in each run of single-line values, exactly as
+    ``terraform fmt`` does: a value that spans lines ends the run and is not padded itself."""
     out: list[str] = []
-    run: list[tuple[str, str, str]] = []
+    run: list[tuple[str, str]] = []
 
     def flush() -> None:
         if run:
-            width = max(len(k) for _, k, _ in run)
-            out.extend(f"{ind}{k.ljust(width)} = {v}" for ind, k, v in run)
+            width = max(len(k) for k, _ in run)
+            out.extend(f"{pad}{k.ljust(width)} = {v}" for k, v in run)
             run.clear()
 
-    for line in lines:
-        m = _ATTR.match(line)
-        single = m is not None and not m.group("value").endswith(("{", "[", "("))
-        if m is not None and single:
-            if run and run[-1][0] != m.group("indent"):
-                flush()
-            run.append((m.group("indent"), m.group("key"), m.group("value")))
-            continue
-        flush()
-        out.append(line)
+    for key, text in attributes:
+        if "\n" in text:
+            flush()
+            out.append(f"{pad}{key} = {text}")
+        else:
+            run.append((key, text))
     flush()
-    return "\n".join(out)
+    return out

@@ -8,7 +8,7 @@ Adding a resource type is one change in the describing function of its file (and
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from generator.model.nodes import Model, Root
 from generator.render.blocks import File, Item, RootBlocks
@@ -34,8 +34,9 @@ FILES: tuple[tuple[str, str, Callable[[Root], Iterable[Item]]], ...] = (
 )
 
 
-def describe(model: Model) -> tuple[RootBlocks, ...]:
-    return tuple(describe_root(root, model) for root in model.roots)
+def describe(model: Model) -> Iterator[RootBlocks]:
+    """Every root's blocks, one root at a time (a writer holds one root's blocks, not all of them)."""
+    return (describe_root(root, model) for root in model.roots)
 
 
 def describe_root(root: Root, model: Model) -> RootBlocks:
