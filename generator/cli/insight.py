@@ -22,12 +22,15 @@ examples:
   dsql-backup explain policy.yaml                        per cluster: plans, schedule, RPO, copies, restore
   dsql-backup explain policy.yaml --format markdown      for a pull-request comment
   dsql-backup explain policy.yaml --format json | jq '.clusters[].gaps'
+  dsql-backup explain policy.yaml --format json | jq '.selections[].description'   what tag plans back up
   dsql-backup explain policy.yaml --graph protection.mmd Mermaid (renders in GitHub comments)
   dsql-backup explain policy.yaml --graph protection.svg SVG or PNG through Graphviz's dot
 
 Gaps carry the rule codes: DSB221 (a cluster or one of its Regions is backed up by no plan), DSB604 (a rule
-copies a multi-Region cluster's backup to no peer Region). A policy with errors is still explained when it
-can be read, with its diagnostics; the exit code is then 1.
+copies a multi-Region cluster's backup to no peer Region). A plan that selects by tag is shown as a tag
+selection: every DSQL cluster of its accounts and Regions with those tags, whoever created it, with the
+declared clusters it matches. Explain reads the model compile builds. A policy with errors is still
+explained when it can be read, with its diagnostics; the exit code is then 1.
 """
 
 _RUNBOOK_HELP = """\
@@ -59,7 +62,8 @@ def add_parsers(sub: Subparsers, common: Parser) -> None:
     e = sub.add_parser("explain", parents=[common], formatter_class=raw, epilog=_EXPLAIN_HELP,
                        help="what the policy protects, where copies land, how each cluster restores",
                        description="Explain a policy per cluster (account, Regions, plans and rules, schedule in "
-                       "words and time zone, RPO, every place a copy lands, restore options, gaps) and per vault.")
+                       "words and time zone, RPO, every place a copy lands, restore options, gaps), per tag "
+                       "selection and per vault.")
     e.add_argument("policy", metavar="POLICY", help="policy YAML file")
     e.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format")
     e.add_argument("--graph", metavar="FILE", help="also write a diagram: FILE.mmd (Mermaid), FILE.dot, FILE.svg "
