@@ -11,7 +11,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generator.insight.explain import Explanation, Landing
+from generator.insight.explain import Explanation, Landing, tag_words
 
 FORMATS = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
 
@@ -86,8 +86,7 @@ def build_graph(e: Explanation) -> Graph:
         ids = {}
         for region in s.regions:
             ids[region] = nid = _id("s", s.plan, s.account, region)
-            tags = ", ".join(f"{k}={v}" for k, v in s.tags)
-            nodes[nid] = Node(nid, f"every cluster tagged {tags} ({s.plan})", "selection",
+            nodes[nid] = Node(nid, f"every cluster tagged {tag_words(s.tags)} ({s.plan})", "selection",
                               account_label(s.account), region)
         edges_of(s.landings, ids)
     return Graph(

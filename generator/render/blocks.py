@@ -15,7 +15,7 @@ inside ``args`` (and inside nested block bodies):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,11 +106,3 @@ class RootBlocks:
     root: Root
     header: tuple[str, ...]  # sentences of the comment every file starts with
     files: tuple[File, ...] = field(default=())
-
-    def resources(self) -> Iterator[Resource]:
-        for f in self.files:
-            yield from (i for i in f.items if isinstance(i, Resource))
-
-    def providers(self) -> Iterator[ProviderConfig]:
-        for f in self.files:
-            yield from (i for i in f.items if isinstance(i, ProviderConfig))

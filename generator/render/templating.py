@@ -1,11 +1,11 @@
-"""The one jinja2 environment factory: StrictUndefined, trimmed blocks, no autoescape; the HCL value
-filters (``q``, ``hcl``) come from :mod:`generator.render.hcl_syntax`."""
+"""The one jinja2 environment factory: StrictUndefined, trimmed blocks, no autoescape; strings reach a
+template's output through the ``q`` filter (:func:`generator.render.hcl_syntax.quote`)."""
 
 from __future__ import annotations
 
 import jinja2
 
-from generator.render.hcl_syntax import hcl_value, quote
+from generator.render.hcl_syntax import quote
 
 
 def make_environment(package: str = "generator.templates") -> jinja2.Environment:
@@ -18,5 +18,4 @@ def make_environment(package: str = "generator.templates") -> jinja2.Environment
         autoescape=False,
     )
     env.filters["q"] = quote
-    env.filters["hcl"] = hcl_value
     return env
