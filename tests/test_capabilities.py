@@ -208,7 +208,9 @@ def test_backup_support(caps: Capabilities) -> None:
     assert not caps.backup_supported("ap-east-1", multi_region=False)
     assert not caps.backup_supported("mars-north-1", multi_region=False)
     support = caps.backup_support("eu-north-1", multi_region=True)
-    assert support is not None and support.status is Status.PARTIAL and support.as_of == "2026-07-30"
+    # confirmed by the AWS Backup restore page's Region groups (facts document, "Confirmed 2026-12")
+    assert support is not None and support.status is Status.CONFIRMED and support.as_of == "2026-12-02"
+    assert "restore-auroradsql.html" in support.source
 
 
 @pytest.mark.parametrize(

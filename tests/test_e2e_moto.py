@@ -57,6 +57,19 @@ def moto() -> Iterator[MotoServer]:
     server.stop()
 
 
+def client(moto: MotoServer, service: str, region: str, role_arn: str | None = None) -> Any:
+    """A boto3 client of the emulator, as moto's default account or as the account of ``role_arn``."""
+    import boto3
+
+    kw: dict[str, Any] = {"endpoint_url": moto.url, "region_name": region, "aws_access_key_id": "testing",
+                          "aws_secret_access_key": "testing"}
+    if role_arn:
+        creds = boto3.client("sts", **kw).assume_role(RoleArn=role_arn, RoleSessionName="e2e-check")["Credentials"]
+        kw.update(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                  aws_session_token=creds["SessionToken"])
+    return boto3.client(service, **kw)
+
+
 def dsb(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     rc = cli.main(list(args), stdout=out, stderr=err)
@@ -104,6 +117,12 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
     work = tmp_path / "work"
     run = ("--endpoint-url", moto.url, "--dir", str(work), "--parallel", "2")
 
+    # 0. the organization already delegates AWS Backup administration and uses multi-party approval: the
+    #    policy asks for neither, so applying it must leave both on (writing "false" would switch them off)
+    org_settings = client(moto, "backup", "us-east-1")  # mgmt is moto's default account; its root's Region
+    org_settings.update_global_settings(GlobalSettings={"isDelegatedAdministratorEnabled": "true",
+                                                        "isMpaEnabled": "true"})
+
     # 1. one root fails, the other root of its wave and the earlier waves are applied
     assert dsb("compile", str(policy), "-o", str(work))[0] == 0
     (work / "orders" / "zz_unsupported.tf").write_text(BROKEN, encoding="utf-8")
@@ -124,6 +143,16 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
     assert set(statuses(doc).values()) == {"no-changes"}, out
     assert doc["risks"] == []
     assert "(init up to date)" in err  # init is not repeated for unchanged roots
+    # cross-account backup turned on, the settings the policy does not name left as they were, no drift
+    assert org_settings.describe_global_settings()["GlobalSettings"] == {
+        "isCrossAccountBackupEnabled": "true", "isDelegatedAdministratorEnabled": "true", "isMpaEnabled": "true"}
+    # the backup account holds no cluster, yet copies arrive and restores start there: the DSQL
+    # service-linked role and the AWS Backup role the runbook names exist in it, and only there
+    roles = {acct: {r["RoleName"] for r in client(moto, "iam", "us-east-1", arn).list_roles()["Roles"]}
+             for acct, arn in (("backup", "arn:aws:iam::222222222222:role/deployer"),
+                               ("payments", "arn:aws:iam::333333333333:role/deployer"))}
+    assert {"AWSServiceRoleForAuroraDsql", "e2e-backup"} <= roles["backup"], roles
+    assert "AWSServiceRoleForAuroraDsql" not in roles["payments"], roles
     shutil.copy(work / "manifest.json", tmp_path / "base-manifest.json")
 
     # 3. a one-cluster edit: --affected plans exactly one root, with exactly the expected changes and risks

@@ -353,15 +353,36 @@ def test_runbook_commands_are_valid_aws_requests(example: Path, cluster: str) ->
     for x in calls:
         if x.operation not in ("GetCallerIdentity",):
             assert x.region, f"no --region: {x.line}"
-    single = [x for x in restores if json.loads(x.params["Metadata"]["regionalConfig"])]
+    single = [x for x in restores if "useMultiRegionOrchestration" not in x.params["Metadata"]]
     for x in single:
         config = json.loads(x.params["Metadata"]["regionalConfig"])
         assert config[0]["region"] == x.region
         assert config[0]["isDeletionProtectionEnabled"] is c.deletion_protection
     if c.multi_region:
         assert "StartCopyJob" in ops and "ListCopyJobs" in ops
-        assert "UNCONFIRMED" in out and "get-recovery-point-restore-metadata" in out
-        assert len(restores) == len(single) + 1  # the multi-Region one takes the discovered metadata
+        assert len(restores) == len(single) + 1  # one multi-Region restore job
+        multi = next(x for x in restores if x not in single)
+        assert multi.params["Metadata"]["witnessRegion"] == c.witness_region
+
+
+def test_runbook_multi_region_restore_is_the_documented_call() -> None:
+    """AWS Backup's restore page: one job in the recovery point's Region; peerRegion names only the other peer."""
+    code, out, err = run(["runbook", str(ROOT / "examples" / "multi-region.yaml"), "ledger"])
+    assert code == 0, err
+    restores = [x for x in aws_calls(out) if x.operation == "StartRestoreJob"
+                and "useMultiRegionOrchestration" in x.params["Metadata"]]
+    assert len(restores) == 1
+    job = restores[0]
+    meta = job.params["Metadata"]
+    assert job.region == "us-east-1"
+    assert set(meta) == {"witnessRegion", "useMultiRegionOrchestration", "peerRegion", "regionalConfig"}
+    assert meta["witnessRegion"] == "us-west-2"
+    assert meta["useMultiRegionOrchestration"] == "true"
+    assert json.loads(meta["peerRegion"]) == ["us-east-2"]  # never the Region the job runs in
+    config = json.loads(meta["regionalConfig"])
+    assert [x["region"] for x in config] == ["us-east-1", "us-east-2"]
+    assert all(x["isDeletionProtectionEnabled"] is True and x["kmsKeyId"].startswith("arn:aws:kms:") for x in config)
+    assert "UNCONFIRMED" not in out and "needs no copy" in out
 
 
 def test_runbook_for_a_cluster_without_peer_copies_copies_first(tmp_path: Path) -> None:

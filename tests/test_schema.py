@@ -133,7 +133,7 @@ def test_schema_defaults_match_the_policy_parser(schema: dict[str, Any]) -> None
         "timezone": d["defaults"]["properties"]["timezone"]["default"],
         "start_window_minutes": d["rule"]["properties"]["start_window_minutes"]["default"],
         "completion_window_minutes": d["rule"]["properties"]["completion_window_minutes"]["default"],
-        "peers": d["copy"]["properties"]["regions"]["const"],
+        "regions": d["copy"]["properties"]["regions"]["enum"],
     }
     assert declared == {
         "aws_provider_version": policy_module.DEFAULT_PROVIDER_VERSION,
@@ -141,7 +141,7 @@ def test_schema_defaults_match_the_policy_parser(schema: dict[str, Any]) -> None
         "timezone": policy_module.DEFAULT_TIMEZONE,
         "start_window_minutes": policy_module.DEFAULT_START_WINDOW,
         "completion_window_minutes": policy_module.DEFAULT_COMPLETION_WINDOW,
-        "peers": policy_module.PEERS,
+        "regions": [policy_module.PEERS, policy_module.SAME],
     }
 
 
@@ -255,8 +255,8 @@ INVALID: list[tuple[str, dict[str, Any], Errors]] = [
     ("copy-with-region-and-regions",
      _rule(copy_to=[{"vault": "local", "region": "us-east-2", "regions": "peers", "retention_days": 35}]),
      {((*RULE0, "copy_to", 0), "oneOf")}),
-    ("copy-regions-not-peers", _rule(copy_to=[{"vault": "local", "regions": "all", "retention_days": 35}]),
-     {((*RULE0, "copy_to", 0, "regions"), "const")}),
+    ("copy-regions-not-peers-or-same", _rule(copy_to=[{"vault": "local", "regions": "all", "retention_days": 35}]),
+     {((*RULE0, "copy_to", 0, "regions"), "enum")}),
     ("targets-empty", _with(("plans", "daily", "targets"), {}),
      {(("plans", "daily", "targets"), "minProperties")}),
     ("no-rules", _with(("plans", "daily", "rules"), []), {(("plans", "daily", "rules"), "minItems")}),

@@ -429,9 +429,8 @@ def explain_model(model: Model, diagnostics: Sequence[Diagnostic] = (), file: st
     shown = {id(x) for c in clusters for x in c.diagnostics}
     rest = tuple(x for x in diagnostics if id(x) not in shown and x.code not in COMPUTED_CODES)
     feature = caps.feature("multi_region_restore")
-    note = (f"multi-Region restore: supported by AWS Backup ({feature.status.value}: {feature.note}); it needs a "
-            "recovery point in one peer Region and a copy of that same recovery point in the other, in one Region "
-            f"group. Whether the witness Region needs a copy too is UNCONFIRMED. Source: {feature.source}")
+    note = (f"multi-Region restore: {'supported' if feature.supported else 'not supported'} by AWS Backup "
+            f"({feature.status.value}): {feature.note}. Source: {feature.source}")
     return Explanation(
         policy=model.policy_name, file=file,
         errors=sum(x.severity is Severity.ERROR for x in diagnostics),

@@ -6,10 +6,11 @@ retention, adopted cluster ARNs); what is only known at restore time is a shell 
 shown right before it (cluster ARNs from ``terraform output``, the newest recovery point, job IDs, created KMS
 key ARNs). Commands are plain POSIX shell; JSON arguments are single-quoted or written with a heredoc.
 
-Restore facts, with their status in the facts document (section 1.4) and source, are kept in
-:data:`RESTORE_FACTS` below, not spread through the text. The multi-Region restore metadata keys are
-UNCONFIRMED: the runbook says so and shows how to discover them (``get-recovery-point-restore-metadata``)
-instead of inventing them.
+Restore facts, with their status in the facts document (section 1.4 and "Confirmed 2026-12") and source,
+are kept in :data:`RESTORE_FACTS` below, not spread through the text. The multi-Region restore is the
+documented one: one ``start-restore-job`` in the Region of the recovery point, with the metadata
+``witnessRegion``, ``useMultiRegionOrchestration``, ``peerRegion`` (the other peer only) and
+``regionalConfig``.
 """
 
 from __future__ import annotations
@@ -43,12 +44,17 @@ RESTORE_FACTS: tuple[Fact, ...] = (
          "with `region`, `isDeletionProtectionEnabled` and `kmsKeyId` (each optional).", "CONFIRMED", RESTORE_PAGE),
     Fact("A recovery point covers one Region of a multi-Region cluster; each Region is backed up separately.",
          "CONFIRMED", BACKUP_PAGE),
-    Fact("Multi-Region restore needs a recovery point in one Region and a copy of that same recovery point in "
-         "another Region of the same Region group.", "CONFIRMED", BACKUP_PAGE),
-    Fact("The restore metadata keys for a multi-Region restore (witness Region, peer Regions) could not be read; "
-         "discover them with `aws backup get-recovery-point-restore-metadata` before relying on them.",
-         "UNCONFIRMED", RESTORE_PAGE),
-    Fact("Whether the witness Region needs its own copy of the recovery point.", "UNCONFIRMED", BACKUP_PAGE),
+    Fact("A multi-Region restore is one `start-restore-job` in the Region of the recovery point, with metadata "
+         "`witnessRegion`, `useMultiRegionOrchestration` = `\"true\"`, `peerRegion` (a JSON array of the *other* "
+         "peer Region only) and `regionalConfig` (one object per peer Region).", "CONFIRMED", RESTORE_PAGE),
+    Fact("A multi-Region restore needs an identical copy of the recovery point (same resource name and creation "
+         "time) in the peer Region, in the same Region group; the witness Region needs no copy.",
+         "CONFIRMED", RESTORE_PAGE),
+    Fact("Besides the AWS Backup role, whoever starts a multi-Region restore needs `backup:StartRestoreJob`, "
+         "`dsql:UpdateCluster`, `dsql:AddPeerCluster` and `dsql:RemovePeerCluster`.", "CONFIRMED", RESTORE_PAGE),
+    Fact("Copies and restores into an account that never used Aurora DSQL fail with insufficient permissions "
+         "without the DSQL service-linked role; the compiled roots create it where DSQL recovery points arrive.",
+         "CONFIRMED", RESTORE_PAGE),
     Fact("A DSQL recovery point ARN may be `arn:aws:backup:...:recovery-point:...` or "
          "`arn:aws:dsql:...:cluster/.../backup/...`; the commands below never assume either form.",
          "PARTIAL", RESTORE_PAGE),
@@ -56,6 +62,7 @@ RESTORE_FACTS: tuple[Fact, ...] = (
          "(`--by-resource-arn` with the source Region's cluster ARN).", "INFERENCE", BACKUP_PAGE),
 )
 
+PLURAL = {"backup": "backups", "copy": "copies"}
 DEFAULT_ROLE = "service-role/AWSBackupDefaultServiceRole"
 
 
@@ -259,8 +266,9 @@ class _Runbook:
         peer_copy = next((x for x in self.view.landings if x.kind == "copy" and x.account == c.account
                           and x.region == b and x.source_region == a), None)
         d.para("## 4. Restore as a multi-Region cluster",
-               f"Needs a recovery point of the cluster in {a} and a copy of that same recovery point in {b} "
-               f"(same Region group), then one restore job naming both peers and the witness {c.witness_region}.")
+               f"One restore job in {a}, from the recovery point there, with an identical copy of it (same "
+               f"resource name and creation time) in the peer Region {b}; the witness Region {c.witness_region} "
+               "needs no copy. AWS Backup creates both peers and sets up the witness.")
         if source is None:
             d.para(f"Not possible: no recovery point of the cluster lands in {a} in its own account (DSB221).")
             return
@@ -296,29 +304,28 @@ class _Runbook:
              f"aws backup describe-copy-job --region {a} --copy-job-id \"$COPY_JOB_ID\" "
              "--query 'CopyJob.[State, DestinationRecoveryPointArn]' --output text")
         file = f"restore-{c.key}-multi-region.json"
-        kms_lines = []
+        kms_cmds: list[str] = []
+        configs: list[dict[str, object]] = []
         for r in c.regions:
-            _, kms = self.kms_key(r, c.account)
-            kms_lines.append(f"  - {r}: KMS key "
-                             + (f"`{kms}`" if kms and not kms.startswith("$") else
-                                f"`{naming.cluster_key_alias(self.p.name, c.key)}` in {r} (its ARN)" if kms
-                                else "the default (leave `kmsKeyId` out)"))
-        d.para("### 4b. Restore metadata (UNCONFIRMED key names)",
-               "AWS documents the multi-Region restore parameters only as \"a witness Region, peer Region(s), and "
-               "regional configuration settings\"; the exact metadata keys could not be confirmed (facts "
-               "document, U2). Do not guess them: ask AWS Backup for the metadata of this recovery point, which "
-               "lists the keys it accepts, and edit the values in that file:")
-        d.sh(f"aws backup get-recovery-point-restore-metadata --region {a} --backup-vault-name {source.vault_name} "
-             f"--recovery-point-arn \"$RECOVERY_POINT_ARN\" --query RestoreMetadata > {file}",
-             f"cat {file}")
-        d.lines += [f"Set in `{file}`:",
-                    f"- peer Regions: {a} and {b}; witness Region: {c.witness_region};",
-                    f"- deletion protection: {'on' if c.deletion_protection else 'off'} in each Region;",
-                    *kms_lines, "",
-                    "For comparison, the single-Region form is CONFIRMED: "
-                    "`{\"regionalConfig\": \"[{\\\"region\\\": ..., \\\"isDeletionProtectionEnabled\\\": ..., "
-                    "\\\"kmsKeyId\\\": ...}]\"}` (a JSON string holding an array, one object per Region).", ""]
-        d.para("### 4c. Start the restore")
+            cmds, kms = self.kms_key(r, c.account)
+            kms_cmds += cmds
+            configs.append({"region": r, "isDeletionProtectionEnabled": c.deletion_protection,
+                            **({"kmsKeyId": kms} if kms else {})})
+        metadata = json.dumps({
+            "witnessRegion": c.witness_region,
+            "useMultiRegionOrchestration": "true",
+            "peerRegion": json.dumps([b]),  # the other peer only, never the Region the job runs in
+            "regionalConfig": json.dumps(configs),
+        })
+        d.para("### 4b. Restore metadata",
+               f"As AWS documents it ({RESTORE_PAGE}): `witnessRegion`, `useMultiRegionOrchestration`, "
+               f"`peerRegion` naming only the other peer ({b}), and `regionalConfig` with deletion protection "
+               f"{'on' if c.deletion_protection else 'off'} as in the policy and the KMS key of each Region"
+               + ("" if all("kmsKeyId" in x for x in configs) else " (left out: the default key)") + ":")
+        d.sh(*kms_cmds, f"cat > {file} <<EOF", metadata, "EOF")
+        d.para("### 4c. Start the restore",
+               "As the AWS Backup role named in the command, with credentials allowed `backup:StartRestoreJob`, "
+               "`dsql:UpdateCluster`, `dsql:AddPeerCluster` and `dsql:RemovePeerCluster`:")
         d.sh(f"RESTORE_JOB_ID=$(aws backup start-restore-job --region {a} --recovery-point-arn \"$RECOVERY_POINT_ARN\" "
              f"--iam-role-arn {role} --metadata file://{file} --copy-source-tags-to-restored-resource "
              "--query RestoreJobId --output text)",

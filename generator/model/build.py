@@ -13,7 +13,7 @@ from typing import Any
 from generator.aws import naming
 from generator.aws.capabilities import Capabilities
 from generator.diagnostics import json_path
-from generator.model import audit, documents
+from generator.model import account_nodes, audit, documents
 from generator.model.nodes import (
     Backend,
     BackupPlan,
@@ -23,7 +23,6 @@ from generator.model.nodes import (
     CopyAction,
     DeclaredCluster,
     Framework,
-    GlobalSettings,
     KmsKey,
     Lock,
     Model,
@@ -112,9 +111,10 @@ class _Builder:
         self.add_plans()
         self.add_restore_tests()
         self.add_audit()
-        if self.p.organization and self.copy_in and self.p.organization.management_account in self.p.accounts:
-            mgmt = self.p.organization.management_account
-            self.acc[mgmt].global_settings = True
+        org = self.p.organization
+        if org and org.management_account in self.p.accounts and account_nodes.global_settings(
+                org, bool(self.copy_in), "") is not None:
+            self.acc[org.management_account].global_settings = True
         roots, clusters = self.roots(), self.declared_clusters()
         spans: dict[str, tuple[int, int]] = {}
         if self.source_map is not None:  # every origin a node was given, in the YAML
@@ -144,6 +144,7 @@ class _Builder:
                             if dest_account != site.account:
                                 self.copy_in[(c.vault, dest_account, region)].add(site.account)
                                 self.acc[dest_account].receives_copies = True
+                                self.acc[dest_account].needs_role = True  # restores from its vaults
 
     def add_clusters(self) -> None:
         p = self.p
@@ -413,6 +414,14 @@ class _Builder:
         all_regions = sorted({r for a in self.acc.values() for r in a.regions})
         return all_regions[0] if all_regions else "us-east-1"
 
+    def uses_dsql(self, account: str) -> bool:
+        """The account has a cluster of the policy or backs clusters up: DSQL made its service-linked role."""
+        return bool(self.acc[account].plans) or any(c.account == account for c in self.p.clusters.values())
+
+    def home(self, account: str) -> str:
+        """The provider of account-wide resources (IAM roles, global settings): the account's first Region."""
+        return self.alias(account, sorted(self.acc[account].regions)[0])
+
     def wave(self, accounts: list[str]) -> tuple[int, str]:
         if any(self.acc[a].global_settings for a in accounts):
             return 1, "management account: turns on cross-account backup for the organization"
@@ -441,8 +450,8 @@ class _Builder:
             return tuple(x for acct in accounts for x in getattr(self.acc[acct], attr))
 
         roles = tuple(
-            BackupRole(label=self.role_label(acct), provider=self.alias(acct, sorted(self.acc[acct].regions)[0]),
-                       account=acct, name=naming.backup_role_name(p.name))
+            BackupRole(label=self.role_label(acct), provider=self.home(acct), account=acct,
+                       name=naming.backup_role_name(p.name))
             for acct in accounts if self.acc[acct].needs_role
         )
         region_settings = tuple(
@@ -450,18 +459,12 @@ class _Builder:
             for acct in accounts for region in sorted(self.acc[acct].optin_regions)
         )
         gs = None
-        for acct in accounts:
-            if self.acc[acct].global_settings:
-                org = p.organization
-                assert org is not None
-                gs = GlobalSettings(
-                    label="organization", provider=self.alias(acct, sorted(self.acc[acct].regions)[0]),
-                    settings=_frozen({
-                        "isCrossAccountBackupEnabled": "true",
-                        "isDelegatedAdministratorEnabled": "true" if org.delegated_administrator else "false",
-                        "isMpaEnabled": "true" if org.multi_party_approval else "false",
-                    }),
-                )
+        if p.organization:
+            gs = next((account_nodes.global_settings(p.organization, bool(self.copy_in), self.home(acct))
+                       for acct in accounts if self.acc[acct].global_settings), None)
+        slrs = tuple(slr for acct in accounts if (slr := account_nodes.dsql_service_linked_role(
+            p.accounts[acct], self.uses_dsql(acct), self.acc[acct].receives_copies,
+            f"dsql_{acct}" if self.single else "dsql", self.home(acct))) is not None)
         return Root(
             name=name,
             accounts=tuple(accounts),
@@ -478,6 +481,7 @@ class _Builder:
             clusters=tuple(sorted(gather("clusters"), key=lambda c: c.label)),
             vaults=tuple(sorted(gather("vaults"), key=lambda v: v.label)),
             roles=roles,
+            service_linked_roles=slrs,
             region_settings=region_settings,
             global_settings=gs,
             plans=tuple(sorted(gather("plans"), key=lambda x: x.label)),

@@ -155,6 +155,19 @@ class BackupRole:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceLinkedRole:
+    """A service-linked role the account lacks: AWS creates the Aurora DSQL one with the first cluster, so an
+    account that only receives DSQL recovery points (copies, restores) must be given it."""
+
+    label: str
+    provider: str
+    account: str
+    service: str  # the IAM service principal, e.g. dsql.amazonaws.com
+    name: str  # the role AWS creates, e.g. AWSServiceRoleForAuroraDsql
+    reason: str  # why this account needs it, in words
+
+
+@dataclass(frozen=True, slots=True)
 class RegionSettings:
     label: str
     provider: str
@@ -165,7 +178,8 @@ class RegionSettings:
 class GlobalSettings:
     label: str
     provider: str
-    settings: Mapping[str, str]
+    settings: Mapping[str, str]  # only what the policy asks for
+    left_alone: tuple[str, ...] = ()  # the other global settings: never written, their drift ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +274,7 @@ class Root:
     clusters: tuple[Cluster, ...]
     vaults: tuple[Vault, ...]
     roles: tuple[BackupRole, ...]
+    service_linked_roles: tuple[ServiceLinkedRole, ...]
     region_settings: tuple[RegionSettings, ...]
     global_settings: GlobalSettings | None
     plans: tuple[BackupPlan, ...]

@@ -17,6 +17,7 @@ DEFAULT_REQUIRED_VERSION = ">= 1.5.0"
 DEFAULT_START_WINDOW = 60
 DEFAULT_COMPLETION_WINDOW = 480
 PEERS = "peers"
+SAME = "same"
 
 Tags = Mapping[str, str]
 
@@ -32,6 +33,9 @@ class Account:
     role_arn: str | None
     external_id: str | None
     description: str
+    # The Aurora DSQL service-linked role: "create" it, it "exists" already, or None (created where DSQL
+    # recovery points arrive in an account that uses no DSQL cluster of the policy).
+    dsql_service_linked_role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +98,10 @@ class CopyTo:
     index: int
     vault: str
     account: str | None  # destination account, when the vault lists several
-    region: str | None  # one Region, or None when peers
+    region: str | None  # one Region, or None when peers or same
     peers: bool
     retention_days: int
+    same: bool = False  # regions: same: the Region where the backup is made (into another account)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +198,10 @@ class TerraformSettings:
 class Organization:
     id: str
     management_account: str
-    delegated_administrator: bool = False  # AWS Backup global setting isDelegatedAdministratorEnabled
-    multi_party_approval: bool = False  # AWS Backup global setting isMpaEnabled
+    # AWS Backup global settings isDelegatedAdministratorEnabled and isMpaEnabled: None (absent from the
+    # policy) leaves them as the organization has them; True/False sets them.
+    delegated_administrator: bool | None = None
+    multi_party_approval: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +266,8 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         organization=Organization(
             org["id"],
             org["management_account"],
-            org.get("delegated_administrator", False),
-            org.get("multi_party_approval", False),
+            org.get("delegated_administrator"),
+            org.get("multi_party_approval"),
         )
         if org
         else None,
@@ -284,7 +291,8 @@ def _mapping(entries: Any, make: Any) -> Mapping[str, Any]:
 
 
 def _account(key: str, v: Mapping[str, Any]) -> Account:
-    return Account(key, v["id"], v.get("role_arn"), v.get("external_id"), v.get("description", ""))
+    return Account(key, v["id"], v.get("role_arn"), v.get("external_id"), v.get("description", ""),
+                   v.get("dsql_service_linked_role"))
 
 
 def _cluster(key: str, v: Mapping[str, Any], d: Defaults) -> Cluster:
@@ -355,6 +363,7 @@ def _rule(i: int, r: Mapping[str, Any], d: Defaults) -> Rule:
                 account=c.get("account"),
                 region=c.get("region"),
                 peers=c.get("regions") == PEERS,
+                same=c.get("regions") == SAME,
                 retention_days=c["retention_days"],
             )
             for j, c in enumerate(r.get("copy_to") or ())
@@ -460,7 +469,9 @@ def copy_regions(policy: Policy, copy: CopyTo, site: PlanSite) -> tuple[str, ...
     """Regions a copy action lands in for one plan site: its fixed Region, or the peers of the
     multi-Region clusters backed up at that site (empty for single-Region clusters). A copy action copies
     every recovery point its rule makes at the site, so single-Region clusters backed up there too are
-    copied to those peer Regions as well."""
+    copied to those peer Regions as well. ``regions: same`` lands in the site's own Region."""
+    if copy.same:
+        return (site.region,)
     if not copy.peers:
         return (copy.region,) if copy.region else ()
     peers: set[str] = set()

@@ -24,6 +24,8 @@ Fixed:
   trailing slash boto3 sends; the Go SDK sends none, so moto answered ``{}`` and every vault and plan
   showed a perpetual tag diff.
 * Aurora DSQL Regions: moto serves DSQL only in us-east-1 and us-east-2; the list is widened.
+* CreateServiceLinkedRole for ``dsql.amazonaws.com``: moto would name the role ``AWSServiceRoleFordsql``;
+  AWS names it ``AWSServiceRoleForAuroraDsql`` (Aurora DSQL User Guide, "Using service-linked roles").
 
 Not added (the fixture avoids them): restore testing, audit frameworks, DSQL multi-Region peering (the
 AWS provider 5.100.0 panics creating ``aws_dsql_cluster_peering`` against moto, and moto reports
@@ -82,8 +84,11 @@ def patch_moto() -> None:  # noqa: PLR0915 (one flat list of added operations)
     from moto.backup.models import Plan
     from moto.backup.responses import BackupResponse
     from moto.dsql import models as dsql_models
+    from moto.iam import models as iam_models
 
     dsql_models.dsql_backends._additional_regions = list(DSQL_REGIONS)
+    # CreateServiceLinkedRole names the role after the service; AWS names Aurora DSQL's AWSServiceRoleForAuroraDsql
+    iam_models.SERVICE_NAME_CONVERSION["dsql"] = "AuroraDsql"
 
     backup_urls.url_paths.update({
         "{0}/backup-vaults/(?P<name>[^/]+)/access-policy$": BackupResponse.dispatch,

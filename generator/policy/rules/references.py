@@ -148,8 +148,8 @@ def vaults_where_plans_run(ctx: Context) -> Iterator[Diagnostic]:
                     missing_regions.update(set(landing) - set(dest.regions))
                     if c.vault == r.vault and acct == s.account and s.region in landing:
                         yield ctx.diag("DSB606", f"rule '{r.name}' copies from vault '{c.vault}' in {s.region} "
-                                       "into the same vault", "copy to another Region or another vault",
-                                       (*cp, "region" if c.region else "vault"))
+                                       "into the same vault", "copy to another Region, account or vault",
+                                       (*cp, "region" if c.region else "regions" if c.same else "vault"))
                         break
                 if missing_regions:
                     missing = sorted(missing_regions)

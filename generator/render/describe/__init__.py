@@ -22,7 +22,8 @@ FILES: tuple[tuple[str, str, Callable[[Root], Iterable[Item]]], ...] = (
     ("dsql", "Aurora DSQL clusters. A multi-Region cluster is two clusters with the same witness Region, peered "
      "through one aws_dsql_cluster_peering per Region.", dsql.describe),
     ("vaults", "Backup vaults with their keys, locks, access policies and notifications.", vaults.describe),
-    ("iam", "The role AWS Backup assumes to back up and restore, with the AWS managed policies.", iam.describe),
+    ("iam", "The role AWS Backup assumes to back up and restore, with the AWS managed policies; the Aurora DSQL "
+     "service-linked role where DSQL recovery points arrive in an account without clusters.", iam.describe),
     ("settings", "", settings.describe),
     ("plans", "Backup plans, one per plan, account and Region, with the selections of the clusters they protect.",
      plans.describe),

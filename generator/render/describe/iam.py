@@ -1,4 +1,5 @@
-"""``iam.tf``: the role AWS Backup assumes to back up and restore, with the AWS managed policies."""
+"""``iam.tf``: the role AWS Backup assumes to back up and restore, with the AWS managed policies, and the
+Aurora DSQL service-linked role where an account receives DSQL recovery points but has no cluster."""
 
 from __future__ import annotations
 
@@ -35,3 +36,7 @@ def describe(root: Root) -> Iterator[Resource]:
                 "role": Ref(f"aws_iam_role.{r.label}.name"),
                 "policy_arn": arn,
             })
+    for slr in root.service_linked_roles:
+        yield Resource("aws_iam_service_linked_role", slr.label, slr.provider, {"aws_service_name": slr.service},
+                       comment=f"{slr.name} in account {slr.account}: {slr.reason}. If the account has it "
+                       f"already, set accounts.{slr.account}.dsql_service_linked_role: exists.")

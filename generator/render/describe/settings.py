@@ -19,6 +19,12 @@ def describe(root: Root) -> Iterator[Resource]:
             "no perpetual diff appears.",
         )
     if g := root.global_settings:
-        yield Resource("aws_backup_global_settings", g.label, g.provider, {"global_settings": dict(g.settings)},
-                       comment="Organization-wide AWS Backup settings (management account only): cross-account "
-                       "copies need them.")
+        left = ", ".join(g.left_alone)
+        yield Resource(
+            "aws_backup_global_settings", g.label, g.provider, {"global_settings": dict(g.settings)},
+            lifecycle=Lifecycle(ignore_changes=tuple(f'global_settings["{k}"]' for k in g.left_alone))
+            if g.left_alone else None,
+            comment="Organization-wide AWS Backup settings (management account only): only those the policy asks "
+            "for." + (f" {left} stay as the organization has them: never written (\"false\" would switch the "
+                      "feature off for every account), and their values are ignored on read." if left else ""),
+        )
