@@ -586,6 +586,18 @@ def test_compile_valid_policy_writes_manifest(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no temporary directories left behind"
 
 
+def test_compile_progress_lists_the_roots_in_apply_order(tmp_path: Path) -> None:
+    """landing-zone.yaml: the Organizations management account (mgmt) turns cross-account backup on first, the
+    central backup account's vaults (backup) come next, then the ten workload accounts, by name."""
+    workloads = ["analytics", "billing", "catalog", "identity", "loyalty", "messaging", "orders", "payments",
+                 "search", "shipping"]
+    code, _, err = run(["compile", str(EXAMPLES_DIR / "landing-zone.yaml"), "-o", str(tmp_path / "out")])
+    assert code == 0, err
+    progress = re.findall(r"^\[(\d+)/12\] ([a-z]+): \d+ resources, wave (\d)$", err, re.M)
+    assert [(int(i), name, int(wave)) for i, name, wave in progress] == [
+        (1, "mgmt", 1), (2, "backup", 2), *((i, name, 3) for i, name in enumerate(workloads, 3))]
+
+
 def test_compile_twice_into_its_own_directory_is_fine(tmp_path: Path) -> None:
     out_dir = str(tmp_path / "out")
     policy = str(EXAMPLES_DIR / "single-region.yaml")

@@ -271,7 +271,7 @@ def test_explain_explains_a_policy_whose_references_do_not_resolve(case: str, tm
 
 
 MERMAID_NODE = re.compile(r'^\s+([A-Za-z0-9_]+)(\(\[".*"\]\)|\[\(".*"\)\]|\{\{".*"\}\})$')  # cluster, vault, selection
-MERMAID_EDGE = re.compile(r'^  ([A-Za-z0-9_]+) (-->|-\.->)\|"[^"]*"\| ([A-Za-z0-9_]+)$')
+MERMAID_EDGE = re.compile(r'^  ([A-Za-z0-9_]+) (?:(?:-->|-\.->)\|"[^"]*"\||-\.-) ([A-Za-z0-9_]+)$')  # -.- witness
 
 
 @pytest.mark.parametrize("policy_file", INPUTS, ids=lambda p: p.stem)
@@ -294,7 +294,7 @@ def test_mermaid_is_structurally_sound(policy_file: Path) -> None:
             nodes.add(m.group(1))
             labels.append(m.group(2))
         elif m := MERMAID_EDGE.match(line):
-            edges.append((m.group(1), m.group(3)))
+            edges.append((m.group(1), m.group(2)))
         else:
             raise AssertionError(f"unexpected Mermaid line: {line!r}")
     assert depth == 0

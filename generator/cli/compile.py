@@ -90,9 +90,10 @@ def cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ToolchainMissing as exc:
         err.write(f"dsql-backup: error DSB903 {exc.message}\n    hint: {exc.hint}\n")
         return EXIT_USAGE
-    roots = compiled.manifest["roots"]
-    if not args.quiet and len(roots) > 1:
-        for i, r in enumerate(roots, 1):
+    roots = {r["name"]: r for r in compiled.manifest["roots"]}
+    if not args.quiet and len(roots) > 1:  # in apply order: wave by wave, as the manifest lists them
+        in_order = [roots[name] for wave in compiled.manifest["apply_order"] for name in wave["roots"]]
+        for i, r in enumerate(in_order, 1):
             err.write(f"[{i}/{len(roots)}] {r['name']}: {r['resources']} resources, wave {r['wave']}\n")
     try:
         result = write_output(compiled.files, args.output, force=args.force)

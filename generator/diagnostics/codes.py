@@ -85,6 +85,7 @@ _ALL = [
     Code("DSB504", E, "lock mode and changeable_for_days disagree"),
     Code("DSB505", W, "retention below the audit framework's minimum"),
     Code("DSB506", E, "feature not supported for Aurora DSQL"),
+    Code("DSB507", E, "audit control parameter outside the range AWS accepts"),
     # --- Regions
     Code("DSB601", E, "not an Aurora DSQL Region"),
     Code("DSB602", E, "multi-Region cluster Regions are not in one Region group"),

@@ -1,6 +1,7 @@
 """Diagrams of an :class:`~generator.insight.explain.Explanation`: clusters and tag selections -> vaults -> copy
-destinations, grouped by account and Region. Mermaid (renders in GitHub comments) and Graphviz DOT are pure
-text; SVG and PNG come from Graphviz's ``dot`` (:func:`render_dot`, the only function here that runs a program).
+destinations, grouped by account and Region, with each multi-Region cluster's witness in its own Region. Mermaid
+(renders in GitHub comments) and Graphviz DOT are pure text; SVG and PNG come from Graphviz's ``dot``
+(:func:`render_dot`, the only function here that runs a program).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ FORMATS = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot"
 class Node:
     id: str
     label: str
-    kind: str  # "cluster" | "selection" | "vault"
+    kind: str  # "cluster" | "selection" | "vault" | "witness"
     account: str
     region: str
 
@@ -29,8 +30,8 @@ class Node:
 class Edge:
     source: str
     target: str
-    label: str
-    kind: str  # "backup" | "copy"
+    label: str  # "" for a witness edge
+    kind: str  # "backup" | "copy" | "witness"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,11 @@ def build_graph(e: Explanation) -> Graph:
             label = f"{c.key} ({'multi-Region' if c.multi_region else 'single-Region'})"
             nodes[nid] = Node(nid, label, "cluster", account_label(c.account), region)
         edges_of(c.landings, ids)
+        if c.multi_region and c.witness_region:
+            wid = _id("w", c.key, c.witness_region)
+            nodes[wid] = Node(wid, f"{c.key} (witness)", "witness", account_label(c.account), c.witness_region)
+            for nid in ids.values():  # witness -> peers: Graphviz draws the witness first, beside its peers
+                edges.setdefault((wid, nid, "witness"), set())
     for s in e.selections:
         ids = {}
         for region in s.regions:
@@ -118,11 +124,15 @@ def to_mermaid(g: Graph) -> str:
             out.append(f'    subgraph {aid}_r{j}["{_mermaid_text(region)}"]')
             for n in nodes:
                 text = _mermaid_text(n.label)
-                shape = {"cluster": f'(["{text}"])', "selection": f'{{{{"{text}"}}}}'}.get(n.kind, f'[("{text}")]')
+                shape = {"cluster": f'(["{text}"])', "witness": f'(["{text}"])',
+                         "selection": f'{{{{"{text}"}}}}'}.get(n.kind, f'[("{text}")]')
                 out.append(f"      {n.id}{shape}")
             out.append("    end")
         out.append("  end")
     for edge in g.edges:
+        if edge.kind == "witness":
+            out.append(f"  {edge.source} -.- {edge.target}")
+            continue
         arrow = "-->" if edge.kind == "backup" else "-.->"
         out.append(f'  {edge.source} {arrow}|"{_mermaid_text(edge.kind + ": " + edge.label)}"| {edge.target}')
     return "\n".join(out) + "\n"
@@ -136,12 +146,57 @@ _DOT_SHAPES = {
     "cluster": "shape=ellipse, style=filled, fillcolor=lightblue",
     "selection": "shape=hexagon, style=filled, fillcolor=lavender",
     "vault": "shape=cylinder, style=filled, fillcolor=lightyellow",
+    "witness": "shape=ellipse, style=dashed",
 }
+_DOT_EDGES: dict[str, dict[str, str]] = {
+    "backup": {}, "copy": {"style": "dashed"}, "witness": {"style": "dotted", "dir": "none"}}
+
+
+def _dot_attrs(attrs: dict[str, str]) -> str:
+    return f" [{', '.join(f'{k}={v}' for k, v in attrs.items())}]" if attrs else ""
+
+
+def _dot_edges(g: Graph) -> tuple[dict[str, list[str]], list[str]]:
+    """The edge lines, and the nodes that carry labels (account -> its label nodes, "" for the top level).
+
+    An edge within one Region box keeps its label, which Graphviz places inside that box. The label of an edge
+    between boxes would be placed with no regard to the boxes it crosses, so it becomes a text node on the
+    edge's way, declared in the innermost box that holds both ends (the account's, or none): Graphviz keeps a
+    node out of the boxes it does not belong to. Copies both ways between two vaults with the same rules share
+    one such node."""
+    where = {n.id: (n.account, n.region) for n in g.nodes}
+    edges = {(e.source, e.target, e.kind): e for e in g.edges}
+    labels: dict[str, list[str]] = {}
+    lines: list[str] = []
+    merged: set[tuple[str, str, str]] = set()
+    for i, e in enumerate(g.edges):
+        if (e.source, e.target, e.kind) in merged:
+            continue
+        style = _DOT_EDGES[e.kind]
+        (s_account, s_region), (t_account, t_region) = where[e.source], where[e.target]
+        if not e.label or (s_account, s_region) == (t_account, t_region):
+            label = {"label": _dot_text(f"{e.kind}: {e.label}")} if e.label else {}
+            lines.append(f"  {e.source} -> {e.target}{_dot_attrs({**label, **style})};")
+            continue
+        back = edges.get((e.target, e.source, e.kind))
+        both = back is not None and back.label == e.label
+        lid = f"label{i}"
+        text = f"{e.kind} both ways: {e.label}" if both else f"{e.kind}: {e.label}"
+        labels.setdefault(s_account if s_account == t_account else "", []).append(
+            f"{lid} [label={_dot_text(text)}, shape=plaintext, fontsize=10];")
+        if both:
+            merged.add((e.target, e.source, e.kind))
+            lines += [f"  {end} -> {lid}{_dot_attrs({**style, 'dir': 'back'})};" for end in (e.source, e.target)]
+        else:
+            lines += [f"  {e.source} -> {lid}{_dot_attrs({**style, 'dir': 'none'})};",
+                      f"  {lid} -> {e.target}{_dot_attrs(style)};"]
+    return labels, lines
 
 
 def to_dot(g: Graph) -> str:
     out = [f"digraph {_dot_text(g.title)} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];',
            '  edge [fontname="Helvetica", fontsize=10];']
+    labels, edge_lines = _dot_edges(g)
     for i, (account, regions) in enumerate(g.groups().items()):
         out += [f"  subgraph cluster_a{i} {{", f"    label={_dot_text(account)};", "    style=rounded;"]
         for j, (region, nodes) in enumerate(regions.items()):
@@ -150,10 +205,10 @@ def to_dot(g: Graph) -> str:
                 shape = _DOT_SHAPES[n.kind]
                 out.append(f"      {n.id} [label={_dot_text(n.label)}, {shape}];")
             out.append("    }")
+        out += [f"    {line}" for line in labels.get(account, [])]
         out.append("  }")
-    for edge in g.edges:
-        style = "" if edge.kind == "backup" else ", style=dashed"
-        out.append(f"  {edge.source} -> {edge.target} [label={_dot_text(edge.kind + ': ' + edge.label)}{style}];")
+    out += [f"  {line}" for line in labels.get("", [])]
+    out += edge_lines
     out.append("}")
     return "\n".join(out) + "\n"
 

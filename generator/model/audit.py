@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 
 from generator.aws import naming
+from generator.aws.audit_parameters import Interval, interval
+from generator.aws.capabilities import Capabilities
 from generator.model.nodes import Control, Framework, ReportPlan
 from generator.policy.typed import Framework as PolicyFramework
 from generator.policy.typed import Policy
@@ -29,7 +31,13 @@ Alias = Callable[[str, str], str]  # (account, Region) -> a provider alias
 Origin = Callable[..., str]  # (policy path parts) -> the entry's JSON path
 
 
-def controls(f: PolicyFramework) -> tuple[Control, ...]:
+def _interval(caps: Capabilities, control: str, hours: int) -> Interval:
+    """How ``control`` takes the framework's interval; a value AWS cannot take (DSB507, only in a policy with
+    errors, being explained) is written in hours as the policy states it."""
+    return interval(caps, control, hours) or Interval("hours", hours)
+
+
+def controls(f: PolicyFramework, caps: Capabilities) -> tuple[Control, ...]:
     """The framework's controls with their input parameters, sorted by control name."""
     out = []
     for c in sorted(f.controls):
@@ -37,19 +45,23 @@ def controls(f: PolicyFramework) -> tuple[Control, ...]:
         if c == "minimum_retention":
             params = (("requiredRetentionDays", str(f.min_retention_days)),)
         elif c == "min_frequency_and_retention":
-            params = (("requiredFrequencyUnit", "hours"),
-                      ("requiredFrequencyValue", str(f.max_backup_interval_hours)),
+            every = _interval(caps, c, f.max_backup_interval_hours)
+            params = (("requiredFrequencyUnit", every.unit),
+                      ("requiredFrequencyValue", str(every.value)),
                       ("requiredRetentionDays", str(f.min_retention_days)))
         elif c == "last_recovery_point_created":
-            params = (("recoveryPointAgeUnit", "hours"),
-                      ("recoveryPointAgeValue", str(f.max_backup_interval_hours)))
+            age = _interval(caps, c, f.max_backup_interval_hours)
+            params = (("recoveryPointAgeUnit", age.unit),
+                      ("recoveryPointAgeValue", str(age.value)))
         out.append(Control(CONTROLS[c], params))
     return tuple(sorted(out, key=lambda c: c.name))
 
 
-def nodes(p: Policy, label: Label, alias: Alias, origin: Origin) -> Iterator[tuple[str, str, Framework | ReportPlan]]:
+def nodes(p: Policy, label: Label, alias: Alias, origin: Origin, caps: Capabilities
+          ) -> Iterator[tuple[str, str, Framework | ReportPlan]]:
     """(account, Region, node) for every framework and report plan of the policy; entries naming an unknown
-    account are skipped (only in a policy with errors, being explained)."""
+    account are skipped (only in a policy with errors, being explained). Control parameters are written
+    within the ranges of ``caps``."""
     for key in sorted(p.frameworks):
         f = p.frameworks[key]
         if f.account not in p.accounts:
@@ -62,7 +74,7 @@ def nodes(p: Policy, label: Label, alias: Alias, origin: Origin) -> Iterator[tup
                 region=region,
                 name=naming.framework_name(p.name, key),
                 description=f.description or f"dsql-backup policy {p.name}: {key}",
-                controls=controls(f),
+                controls=controls(f, caps),
                 origin=origin("audit", "frameworks", key),
             )
     for key in sorted(p.reports):

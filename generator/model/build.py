@@ -383,7 +383,7 @@ class _Builder:
                 ))
 
     def add_audit(self) -> None:
-        for account, region, node in audit.nodes(self.p, self.scoped, self.alias, self.origin):
+        for account, region, node in audit.nodes(self.p, self.scoped, self.alias, self.origin, self.caps):
             a = self.acc[account]
             a.regions.add(region)
             if isinstance(node, Framework):

@@ -26,6 +26,7 @@ ALL_RULES: tuple[RuleFn, ...] = (
     retention.locks,
     retention.retention_within_locks,
     retention.audit_minimum_retention,
+    retention.audit_parameters,
     retention.unsupported_features,
     regions.dsql_regions,
     regions.multi_region_clusters,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.aws.audit_parameters import INTERVAL_LIMITS, RETENTION_LIMIT, interval, nearest_intervals
 from generator.diagnostics import Diagnostic
 from generator.policy.rules.base import Context
 from generator.policy.typed import Lock, plan_sites
@@ -83,6 +84,30 @@ def audit_minimum_retention(ctx: Context) -> Iterator[Diagnostic]:
                                    f"{f.min_retention_days} days that audit framework '{f.key}' checks",
                                    f"raise retention_days to {f.min_retention_days}, or lower the framework's "
                                    "min_retention_days", ("plans", pl.key, "rules", r.index, "retention_days"))
+
+
+def audit_parameters(ctx: Context) -> Iterator[Diagnostic]:
+    """Each control parameter a framework writes lies within the range AWS documents for it."""
+    keep = ctx.caps.limit(RETENTION_LIMIT)
+    for f in ctx.policy.frameworks.values():
+        fp = ("audit", "frameworks", f.key)
+        for control in sorted(set(f.controls) & INTERVAL_LIMITS.keys()):
+            hours = f.max_backup_interval_hours
+            if interval(ctx.caps, control, hours) is not None:
+                continue
+            in_hours, in_days = (ctx.caps.limit(n) for n in INTERVAL_LIMITS[control])
+            yield ctx.diag("DSB507", f"framework '{f.key}': control {control} cannot check an interval of {hours} "
+                           f"hours; AWS takes {in_hours.min}-{in_hours.max} hours or {in_days.min}-{in_days.max} "
+                           "whole days",
+                           "set max_backup_interval_hours to "
+                           f"{' or '.join(map(str, nearest_intervals(ctx.caps, control, hours)))}",
+                           (*fp, "max_backup_interval_hours"), source=in_hours.sources[0])
+        retention_controls = sorted(set(f.controls) & {"minimum_retention", "min_frequency_and_retention"})
+        if retention_controls and not keep.contains(f.min_retention_days):
+            yield ctx.diag("DSB507", f"framework '{f.key}': control {retention_controls[0]} cannot require "
+                           f"{f.min_retention_days} days of retention; AWS takes {keep.min}-{keep.max} days",
+                           f"set min_retention_days between {keep.min} and {keep.max}",
+                           (*fp, "min_retention_days"), source=keep.sources[0])
 
 
 def unsupported_features(ctx: Context) -> Iterator[Diagnostic]:
