@@ -680,6 +680,13 @@ def test_validate_bad_input_is_a_clean_error(kind: str, fmt: str, tmp_path: Path
         assert f" error {expected} " in first
 
 
+def test_a_problem_without_a_position_prints_the_path_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["validate", "nope.yaml"])
+    assert (code, out) == (1, "nope.yaml: error DSB001 cannot read the policy file nope.yaml: No such file or "
+                              "directory\n    hint: check the path; no file exists there\n")
+
+
 @pytest.mark.parametrize("kind", BAD_INPUTS)
 def test_compile_bad_input_is_a_clean_error_and_writes_nothing(kind: str, tmp_path: Path) -> None:
     work = tmp_path / "work"
