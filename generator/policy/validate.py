@@ -42,6 +42,9 @@ def _validate(loaded: Loaded) -> Validation:
     if loaded.data is None or has_errors(diags):
         return Validation(loaded.file, loaded, None, tuple(sort_diagnostics(diags)))
     schema_diags = check_schema(loaded.data, loaded.source_map, loaded.file)
+    # A scalar the schema reports as misread by YAML 1.1 (DSB109, an error) needs no DSB013 warning as well.
+    misread = {(d.line, d.column) for d in schema_diags if d.code == "DSB109"}
+    diags = [d for d in diags if d.code != "DSB013" or (d.line, d.column) not in misread]
     diags.extend(schema_diags)
     broken = broken_entries(schema_diags)
     policy: Policy | None = None
