@@ -714,7 +714,7 @@ def test_e2e_validate_example() -> None:
     proc = run_subprocess("validate", "examples/complete.yaml")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("examples/complete.yaml:")
-    assert proc.stderr == "examples/complete.yaml: valid (0 errors, 2 warnings)\n"
+    assert proc.stderr == "examples/complete.yaml: valid (0 errors, 3 warnings)\n"
     strict = run_subprocess("validate", "--strict", "examples/complete.yaml")
     assert strict.returncode == 1
 

@@ -65,6 +65,8 @@ _ALL = [
     Code("DSB214", E, "copy destination account is ambiguous or has no such vault"),
     Code("DSB220", W, "vault is never used"),
     Code("DSB221", W, "cluster is not protected by any plan"),
+    Code("DSB222", W, "vault created in accounts or Regions where no backup or copy lands (restore testing "
+         "alone does not count)"),
     # --- names and tags
     Code("DSB301", E, "generated vault name breaks AWS naming rules"),
     Code("DSB302", E, "generated restore-testing name breaks AWS naming rules"),
