@@ -287,7 +287,7 @@ def test_pre_commit_hook_runs_on_a_sample_repository(tmp_path: Path) -> None:
     done = _pre_commit(sample, env, "run", "--all-files")
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert "policies/bad.dsql-backup.yaml:44:16: error DSB203 vault 'nowhere' is not defined" in output
+    assert "policies/bad.dsql-backup.yaml:44:16: error DSB203 plan 'daily': vault 'nowhere' is not defined" in output
     assert "policies/bad.dsql-backup.yaml: invalid (1 error, 1 warning)" in output
     assert "dsql-backup.yaml: valid (0 errors, 0 warnings)" in output
     assert "not-a-policy" not in output

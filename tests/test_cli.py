@@ -76,7 +76,7 @@ INVALID_POLICY = (EXAMPLES_DIR / "single-region.yaml").read_text(encoding="utf-8
 INVALID_TEXT = (
     "bad.yaml:18:3: warning DSB220 vault 'local' is never used by a rule, a copy or a restore test\n"
     "    hint: remove it, or back up or copy into it\n"
-    "bad.yaml:29:16: error DSB203 vault 'nowhere' is not defined\n"
+    "bad.yaml:29:16: error DSB203 plan 'daily': vault 'nowhere' is not defined\n"
     "    hint: define it under vaults, or use one of: local\n"
 )
 
@@ -338,7 +338,7 @@ def test_json_envelope_for_several_files_in_one_call(bad_policy: str) -> None:
     assert by_file == {"bad.yaml", str(WITH_WARNINGS)}
     error = next(d for d in doc["diagnostics"] if d["severity"] == "error")
     assert error == {
-        "code": "DSB203", "severity": "error", "message": "vault 'nowhere' is not defined",
+        "code": "DSB203", "severity": "error", "message": "plan 'daily': vault 'nowhere' is not defined",
         "hint": "define it under vaults, or use one of: local", "file": "bad.yaml", "line": 29, "column": 16,
         "path": "$.plans.daily.rules[0].vault",
     }
@@ -497,7 +497,7 @@ def test_sarif_results_match_the_diagnostics(bad_policy: str) -> None:
                 r["locations"][0]["physicalLocation"]["region"]["startLine"],
                 r["locations"][0]["physicalLocation"]["region"]["startColumn"]) for r in results]
     assert located == [("DSB220", "warning", "bad.yaml", 18, 3), ("DSB203", "error", "bad.yaml", 29, 16)]
-    assert results[1]["message"]["text"].startswith("vault 'nowhere' is not defined")
+    assert results[1]["message"]["text"].startswith("plan 'daily': vault 'nowhere' is not defined")
     assert "define it under vaults" in results[1]["message"]["text"]
 
 
@@ -692,6 +692,13 @@ def test_validate_bad_input_is_a_clean_error(kind: str, fmt: str, tmp_path: Path
         assert f" error {expected} " in first
 
 
+def test_a_problem_without_a_position_prints_the_path_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["validate", "nope.yaml"])
+    assert (code, out) == (1, "nope.yaml: error DSB001 cannot read the policy file nope.yaml: No such file or "
+                              "directory\n    hint: check the path; no file exists there\n")
+
+
 @pytest.mark.parametrize("kind", BAD_INPUTS)
 def test_compile_bad_input_is_a_clean_error_and_writes_nothing(kind: str, tmp_path: Path) -> None:
     work = tmp_path / "work"
@@ -719,7 +726,7 @@ def test_e2e_validate_example() -> None:
     proc = run_subprocess("validate", "examples/complete.yaml")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("examples/complete.yaml:")
-    assert proc.stderr == "examples/complete.yaml: valid (0 errors, 2 warnings)\n"
+    assert proc.stderr == "examples/complete.yaml: valid (0 errors, 3 warnings)\n"
     strict = run_subprocess("validate", "--strict", "examples/complete.yaml")
     assert strict.returncode == 1
 

@@ -326,6 +326,20 @@ def test_png_and_mermaid_files(tmp_path: Path) -> None:
     assert (tmp_path / "g.mmd").read_text(encoding="utf-8").startswith("flowchart LR\n")
 
 
+def test_svg_without_graphviz_still_explains_says_how_to_install_dot_and_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, svg = str(ROOT / "examples" / "single-region.yaml"), tmp_path / "g.svg"
+    code_plain, explanation, _ = run(["explain", path])
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)  # no dot on PATH
+    code, out, err = run(["explain", path, "--graph", str(svg)])
+    assert (code_plain, code) == (0, 2)
+    assert out == explanation
+    assert err == ("dsql-backup: error: Graphviz 'dot' is not on PATH: install Graphviz (Debian/Ubuntu: apt-get "
+                   f"install graphviz; macOS: brew install graphviz); {svg} was not written (a .mmd or .dot diagram "
+                   "needs no Graphviz)\n")
+    assert not svg.exists()
+
+
 def test_unknown_graph_extension_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run(["explain", str(ROOT / "examples" / "complete.yaml"), "--graph", str(tmp_path / "g.jpg")])
     assert code == 2 and "name a .mmd, .dot, .svg or .png file" in err

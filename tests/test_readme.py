@@ -31,6 +31,15 @@ def test_readme_starts_with_the_two_setup_commands_and_ci_runs_the_second() -> N
     assert (REPO / example).is_file()
 
 
+def test_readme_says_before_its_first_section_that_the_tests_need_graphviz() -> None:
+    text = README.read_text(encoding="utf-8")
+    intro = " ".join(text[: text.index("## ")].split())
+    assert "Graphviz's `dot`" in intro
+    assert "apt-get install graphviz" in intro and "brew install graphviz" in intro
+    assert "`.ci/run` installs it" in intro
+    assert "apt-get install -y -qq graphviz" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
 def test_every_example_is_listed_in_the_readme_and_validates_clean() -> None:
     text = README.read_text(encoding="utf-8")
     for example in EXAMPLES:

@@ -189,7 +189,7 @@ def test_an_invalid_policy_prints_diagnostics_on_stderr_only(tmp_path: Path) -> 
                    .replace("vault: local", "vault: nowhere"), encoding="utf-8")
     code, out, err = run(["rollout", str(bad), "--format", "github-matrix"])
     assert (code, out) == (1, "")
-    assert "error DSB203 vault 'nowhere' is not defined" in err
+    assert "error DSB203 plan 'daily': vault 'nowhere' is not defined" in err
 
 
 @pytest.mark.parametrize("directory", ["../out", "/abs/out", "out/../../x"])

@@ -129,8 +129,10 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.graph and fmt is not None:
         try:
             data = render_graph(e, fmt)
-        except GraphvizUnavailable as exc:
-            err.write(f"dsql-backup: error: {exc}\n")
+        except GraphvizUnavailable as exc:  # the explanation still prints; only the diagram is missing
+            out.write(render(e, args.format))
+            err.write(f"dsql-backup: error: {exc}; {args.graph} was not written (a .mmd or .dot diagram needs "
+                      "no Graphviz)\n")
             return EXIT_USAGE
         try:
             Path(args.graph).write_bytes(data)

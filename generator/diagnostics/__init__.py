@@ -42,6 +42,12 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         return (self.file, self.line, self.column, _SEVERITY_ORDER[self.severity], self.code, self.message)
 
+    def location(self) -> str:
+        """``file:line:col`` for people; just the file when there is no position (a file that was not read)."""
+        if self.line < 1:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}" if self.column > 0 else f"{self.file}:{self.line}"
+
     def with_file(self, file: str) -> Diagnostic:
         return replace(self, file=file)
 

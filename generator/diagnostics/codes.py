@@ -36,6 +36,7 @@ _ALL = [
     Code("DSB010", E, "more than one YAML document in the file"),
     Code("DSB011", E, "mapping key is not a string"),
     Code("DSB012", E, "unsupported YAML tag"),
+    Code("DSB013", W, "unquoted number with a leading zero: YAML 1.2 tools read it differently"),
     # --- schema
     Code("DSB100", E, "value does not match the policy schema"),
     Code("DSB101", E, "required field is missing"),
@@ -64,6 +65,8 @@ _ALL = [
     Code("DSB214", E, "copy destination account is ambiguous or has no such vault"),
     Code("DSB220", W, "vault is never used"),
     Code("DSB221", W, "cluster is not protected by any plan"),
+    Code("DSB222", W, "vault created in accounts or Regions where no backup or copy lands (restore testing "
+         "alone does not count)"),
     # --- names and tags
     Code("DSB301", E, "generated vault name breaks AWS naming rules"),
     Code("DSB302", E, "generated restore-testing name breaks AWS naming rules"),

@@ -29,7 +29,7 @@ def as_text(diags: Sequence[Diagnostic], *, color: bool = False) -> str:
         sev = d.severity.value
         if color:
             sev = {"error": "\033[31merror\033[0m", "warning": "\033[33mwarning\033[0m"}.get(sev, sev)
-        lines.append(f"{d.file}:{d.line}:{d.column}: {sev} {d.code} {d.message}")
+        lines.append(f"{d.location()}: {sev} {d.code} {d.message}")
         if d.hint:
             lines.append(f"    hint: {d.hint}")
         if d.source:

@@ -55,7 +55,7 @@ def _matches(s: SelectionView) -> str:
 
 
 def _diag_line(x: Diagnostic) -> str:
-    where = f"{x.file}:{x.line}:{x.column}: " if x.file else ""
+    where = f"{x.location()}: " if x.file else ""
     return f"{where}{x.severity.value} {x.code} {x.message}" + (f" (hint: {x.hint})" if x.hint else "")
 
 

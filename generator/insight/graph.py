@@ -221,7 +221,8 @@ def render_dot(dot_text: str, fmt: str, dot: str | None = None) -> bytes:
     """SVG or PNG bytes from DOT text through Graphviz's ``dot``."""
     binary = dot or shutil.which("dot")
     if binary is None:
-        raise GraphvizUnavailable("Graphviz 'dot' is not on PATH (Debian: apt-get install graphviz)")
+        raise GraphvizUnavailable("Graphviz 'dot' is not on PATH: install Graphviz (Debian/Ubuntu: apt-get install "
+                                  "graphviz; macOS: brew install graphviz)")
     done = subprocess.run([binary, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, check=False,
                           timeout=120)
     if done.returncode != 0:

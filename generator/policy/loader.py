@@ -8,7 +8,8 @@ walks the graph itself instead of using PyYAML's pure-Python constructor. The wa
 * stops past :data:`MAX_DEPTH` levels (libyaml itself refuses 1000 levels; we refuse far fewer),
 * reports duplicate keys, non-string keys and unsupported tags, all of them, before giving up.
 
-Nothing here raises for bad input: every problem becomes a :class:`Diagnostic` (DSB001-DSB012).
+Nothing here raises for bad input: every problem becomes a :class:`Diagnostic` (DSB001-DSB012); a plain
+scalar that YAML 1.2 tools read differently is a warning (DSB013) and the policy still loads.
 Positions are computed lazily by :class:`SourceMap` from the retained root node.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from generator.diagnostics import Diagnostic, json_path
+from generator.diagnostics import Diagnostic, has_errors, json_path
 from generator.diagnostics.codes import diag
 from generator.policy.source_map import MAP, MAX_DEPTH, PLAIN, SEQ, STR, ScalarInfo, SourceMap, Span, span_of
 from generator.policy.yaml_walk import MAX_NODES, Stop, Walk
@@ -358,6 +359,6 @@ def _load(text: str | bytes, file: str) -> Loaded:
         if (d.code, d.line, d.column, d.message) not in seen:
             seen.add((d.code, d.line, d.column, d.message))
             unique.append(d)
-    if unique or not isinstance(data, dict):
+    if has_errors(unique) or not isinstance(data, dict):
         return Loaded(file, None, smap, tuple(unique))
-    return Loaded(file, data, smap, ())
+    return Loaded(file, data, smap, tuple(unique))  # warnings only (DSB013): the policy reads on

@@ -9,7 +9,7 @@ from typing import Any
 from generator.aws.capabilities import load_capabilities
 from generator.diagnostics import Diagnostic, has_errors, sort_diagnostics
 from generator.policy.loader import Loaded, load_policy_file, load_policy_text
-from generator.policy.rules import ALL_RULES, Context
+from generator.policy.rules import ALL_RULES, WHEN_NO_ERRORS, Context
 from generator.policy.schema import broken_entries, check_schema
 from generator.policy.typed import Policy, parse_policy
 
@@ -42,6 +42,9 @@ def _validate(loaded: Loaded) -> Validation:
     if loaded.data is None or has_errors(diags):
         return Validation(loaded.file, loaded, None, tuple(sort_diagnostics(diags)))
     schema_diags = check_schema(loaded.data, loaded.source_map, loaded.file)
+    # A scalar the schema reports as misread by YAML 1.1 (DSB109, an error) needs no DSB013 warning as well.
+    misread = {(d.line, d.column) for d in schema_diags if d.code == "DSB109"}
+    diags = [d for d in diags if d.code != "DSB013" or (d.line, d.column) not in misread]
     diags.extend(schema_diags)
     broken = broken_entries(schema_diags)
     policy: Policy | None = None
@@ -50,6 +53,8 @@ def _validate(loaded: Loaded) -> Validation:
         ctx = Context(typed, loaded.source_map, load_capabilities(),
                       frozenset((b[0], b[1]) for b in broken if len(b) == 2))
         for rule in ALL_RULES:
+            diags.extend(d.with_file(loaded.file) for d in rule(ctx))
+        for rule in () if has_errors(diags) else WHEN_NO_ERRORS:
             diags.extend(d.with_file(loaded.file) for d in rule(ctx))
         policy = typed
     result = sort_diagnostics(diags)

@@ -32,6 +32,9 @@ from generator.policy.source_map import (
 MAX_NODES = 500_000
 """Cap on nodes visited while expanding aliases and merge keys (guards against "billion laughs")."""
 
+MAX_LEADING_ZEROS = 100
+"""DSB013 warnings listed per document; past that one more says there are more."""
+
 _TIMESTAMP_RE = next(rx for first in "0123456789" for tag, rx in IMPLICIT[first] if tag == TIMESTAMP)
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
 
@@ -115,6 +118,7 @@ class Walk:
         self.active: set[int] = set()  # collection nodes on the current path (a cycle check)
         self.expanded = 0  # nodes visited again through aliases or merges
         self.expansion_path: tuple[str | int, ...] = ()
+        self.leading_zeros: set[int] = set()  # plain scalars reported as DSB013 (node ids)
 
     def report(self, code: str, message: str, hint: str, node: Node, path: tuple[str | int, ...]) -> None:
         self.diags.append((code, message, hint, node, path))
@@ -176,6 +180,8 @@ class Walk:
                 if rx.match(text):
                     tag = rtag
                     break
+            if text[:1] == "0" and len(text) > 1 and text.isdigit() and text.isascii():
+                self.leading_zero(node, text, tag, path)
             convert = _CONVERT.get(tag)
             if convert is None:  # "<<" or "=" as a value: plain text, as it reads
                 return text
@@ -194,6 +200,26 @@ class Walk:
             self.report("DSB012", f"'{text}' cannot be read as {_show_tag(tag)}",
                         f"remove the tag {_show_tag(tag)} or write a valid value", node, path)
             return None
+
+    def leading_zero(self, node: ScalarNode, text: str, tag: str, path: tuple[str | int, ...]) -> None:
+        """DSB013: plain digits with a leading zero read differently here (YAML 1.1: a string, or an octal
+        number when every digit is 0-7) and in YAML 1.2 tools (editors, yq, Go: a decimal number)."""
+        decimal = int(text)
+        if (tag == INT and int(text, 8) == decimal) or id(node) in self.leading_zeros:
+            return  # 00 to 07 are the same number either way; a node met again through an alias is reported
+        self.leading_zeros.add(id(node))
+        if len(self.leading_zeros) > MAX_LEADING_ZEROS:
+            if len(self.leading_zeros) == MAX_LEADING_ZEROS + 1:
+                self.report("DSB013", f"more than {MAX_LEADING_ZEROS} unquoted numbers start with 0 (this one is "
+                            f"{text}); the rest are not listed", "quote every value that starts with 0", node, path)
+            return
+        if tag == INT:
+            here = f"the octal number {int(text, 8)}"
+            hint = f'write {decimal} without the leading zero, or "{text}" if it is text'
+        else:
+            here, hint = f"the string '{text}'", f'quote it: "{text}"'
+        self.report("DSB013", f"{text} is unquoted and starts with 0: dsql-backup (YAML 1.1) reads {here}, but "
+                    f"YAML 1.2 tools (editors, yq, Go) read the number {decimal}", hint, node, path)
 
     def mapping(self, node: MappingNode, path: tuple[str | int, ...], depth: int, expanding: bool) -> Any:
         out: dict[str, Any] = {}

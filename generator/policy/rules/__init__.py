@@ -1,11 +1,21 @@
 """Semantic rules: small pure functions ``(Context) -> diagnostics``, each with stable codes.
 
-``ALL_RULES`` is the one list the validator runs, in this order.
+``ALL_RULES`` is the one list the validator runs, in this order; then, only when none of them found an error,
+``WHEN_NO_ERRORS``.
 """
 
 from __future__ import annotations
 
-from generator.policy.rules import accounts, capability_rules, names, references, regions, retention, schedule
+from generator.policy.rules import (
+    accounts,
+    capability_rules,
+    names,
+    references,
+    regions,
+    retention,
+    schedule,
+    vault_sites,
+)
 from generator.policy.rules.base import Context, RuleFn
 
 ALL_RULES: tuple[RuleFn, ...] = (
@@ -40,4 +50,11 @@ ALL_RULES: tuple[RuleFn, ...] = (
     capability_rules.audit_scope,
 )
 
-__all__ = ["ALL_RULES", "Context", "RuleFn"]
+# Warnings about what a consistent policy creates but never uses. They read where plans run and where copies land,
+# which an error elsewhere (an unknown cluster, a vault missing where a plan runs, a Region that is not a DSQL
+# Region) leaves wrong or incomplete; until the errors are fixed they would only repeat them in other words.
+WHEN_NO_ERRORS: tuple[RuleFn, ...] = (
+    vault_sites.unused_vault_sites,
+)
+
+__all__ = ["ALL_RULES", "WHEN_NO_ERRORS", "Context", "RuleFn"]

@@ -48,7 +48,16 @@ class Context:
         elif offset:
             info = self.source_map.scalar(path)
             col += offset + (0 if info is None or info.plain else 1)
-        return diag(code, message, hint, line=line, column=col, path=json_path(path), source=source)
+        return diag(code, _naming_the_plan(message, path), hint, line=line, column=col, path=json_path(path),
+                    source=source)
+
+
+def _naming_the_plan(message: str, path: Path) -> str:
+    """A diagnostic about part of a plan names the plan: one rule shared by several plans through a YAML anchor
+    (``rules: [*daily]``) sits on one line, so only the plan tells its reports apart."""
+    if len(path) > 2 and path[0] == "plans" and f"plan '{path[1]}'" not in message:
+        return f"plan '{path[1]}': {message}"
+    return message
 
 
 RuleFn = Callable[[Context], Iterable[Diagnostic]]

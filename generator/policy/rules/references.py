@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from generator.diagnostics import Diagnostic
 from generator.policy.rules.base import Context, did_you_mean, listing
-from generator.policy.typed import copy_destination_account, copy_regions, plan_sites
+from generator.policy.typed import Policy, copy_destination_account, copy_regions, plan_sites
 
 
 def _unknown(ctx: Context, section: str, key: str, path: tuple[str | int, ...], what: str) -> Diagnostic | None:
@@ -212,13 +212,19 @@ def existing_arns(ctx: Context) -> Iterator[Diagnostic]:
                            f"{', '.join(missing)}", f"add existing_arns.{missing[0]}: <cluster ARN>", cp, at_key=True)
 
 
+def referenced_vaults(p: Policy) -> set[str]:
+    """The vault keys a rule, a copy or a restore test names."""
+    used = {r.vault for pl in p.plans.values() for r in pl.rules}
+    used |= {c.vault for pl in p.plans.values() for r in pl.rules for c in r.copy_to}
+    used |= {v for t in p.restore_testing.values() for v in t.vaults}
+    return used
+
+
 def unused_vaults(ctx: Context) -> Iterator[Diagnostic]:
     if not ctx.complete:
         return
     p = ctx.policy
-    used = {r.vault for pl in p.plans.values() for r in pl.rules}
-    used |= {c.vault for pl in p.plans.values() for r in pl.rules for c in r.copy_to}
-    used |= {v for t in p.restore_testing.values() for v in t.vaults}
+    used = referenced_vaults(p)
     for v in p.vaults.values():
         if v.key not in used:
             yield ctx.diag("DSB220", f"vault '{v.key}' is never used by a rule, a copy or a restore test",

@@ -1,0 +1,154 @@
+"""Semantic rules, diagnostic by diagnostic: a rule shared by several plans through a YAML anchor is reported
+once per plan, naming it (DSB403 here); a vault entry's accounts x Regions where no backup or copy lands
+(DSB222)."""
+
+from __future__ import annotations
+
+from generator.diagnostics import Diagnostic
+from generator.diagnostics.codes import diag
+from generator.policy.validate import validate_text
+
+HEAD = """\
+version: 1
+name: shop
+accounts:
+  prod: { id: "111111111111" }
+  dev: { id: "222222222222" }
+clusters:
+  orders: { account: prod, regions: [us-east-1] }
+  billing: { account: prod, regions: [us-east-1] }
+  ledger: { account: prod, regions: [us-east-1, us-east-2], witness_region: us-west-2 }
+  api: { account: dev, regions: [us-east-2] }
+"""
+
+
+LOCAL = """\
+vaults:
+  local: { account: prod, regions: [us-east-1] }
+"""
+
+
+def diagnostics(text: str, *codes: str) -> list[Diagnostic]:
+    return [d for d in validate_text(HEAD + text, "p.yaml").diagnostics if d.code in codes]
+
+
+def at(text: str, needle: str) -> dict[str, int]:
+    """1-based line and column of the first ``needle`` in the policy ``HEAD + text``."""
+    before = (HEAD + text)[: (HEAD + text).index(needle)]
+    return {"line": before.count("\n") + 1, "column": len(before) - before.rfind("\n")}
+
+
+def test_a_rule_shared_through_an_anchor_is_reported_once_per_plan_naming_it() -> None:
+    text = LOCAL + """\
+plans:
+  first:
+    targets: { clusters: [orders] }
+    rules:
+      - &daily { name: daily, schedule: cron(0 5 ? * * *), start_window_minutes: 30, vault: local, retention_days: 35 }
+  second:
+    targets: { clusters: [billing] }
+    rules: [*daily]
+"""
+    found = diagnostics(text, "DSB403")
+    assert found == [
+        diag("DSB403", f"plan '{plan}': rule 'daily' has a start window of 30 minutes; AWS Backup needs at least 60",
+             "set start_window_minutes: 60 or more", **at(text, "30,"), file="p.yaml",
+             path=f"$.plans.{plan}.rules[0].start_window_minutes")
+        for plan in ("first", "second")
+    ]
+
+
+def test_a_message_that_names_its_plan_already_gets_no_prefix() -> None:
+    found = diagnostics(LOCAL + """\
+plans:
+  first:
+    targets: { clusters: [orders] }
+    rules:
+      - { name: daily, schedule: cron(0 5 ? * * *), vault: local, retention_days: 35 }
+      - { name: daily, schedule: cron(0 6 ? * * *), vault: local, retention_days: 35 }
+""", "DSB303")
+    assert [d.message for d in found] == ["rule name 'daily' is used twice in plan 'first' (first as rule 1)"]
+
+
+RULE = "{ name: daily, schedule: cron(0 5 ? * * *), vault: local, retention_days: 35"
+
+
+def test_vault_sites_where_no_backup_or_copy_lands_are_one_warning_at_the_vault() -> None:
+    text = f"""\
+vaults:
+  local: {{ accounts: [prod, dev], regions: [us-east-1, us-east-2, us-west-2] }}
+plans:
+  daily:
+    targets: {{ clusters: [orders] }}
+    rules:
+      - {RULE}, copy_to: [{{ vault: local, region: us-east-2, retention_days: 35 }}] }}
+"""
+    assert diagnostics(text, "DSB220", "DSB222") == [diag(
+        "DSB222", "vault 'local' creates a backup vault and a KMS key in each of its accounts x Regions, but no rule "
+        "backs up and no copy lands in account 'prod' us-west-2; account 'dev' us-east-1, us-east-2, us-west-2",
+        "drop us-west-2 from vaults.local.regions and drop 'dev' from vaults.local.accounts, or point a rule's vault "
+        "or a copy_to at 'local' there", **at(text, "local:"), file="p.yaml", path="$.vaults.local")]
+
+
+def test_peer_copies_and_cross_account_copies_use_their_sites() -> None:
+    found = diagnostics(f"""\
+vaults:
+  local: {{ account: prod, regions: [us-east-1, us-east-2] }}
+  dr: {{ account: dev, regions: [us-east-2] }}
+organization: {{ id: o-a1b2c3d4e5, management_account: prod }}
+plans:
+  daily:
+    targets: {{ clusters: [ledger] }}
+    rules:
+      - {RULE}, copy_to: [{{ vault: local, regions: peers, retention_days: 35 }},
+                          {{ vault: dr, region: us-east-2, retention_days: 35 }}] }}
+""", "DSB220", "DSB222")
+    assert found == []
+
+
+def test_the_whole_vault_idle_but_for_restore_testing_is_dsb222_and_a_vault_no_one_names_is_dsb220() -> None:
+    text = f"""\
+vaults:
+  local: {{ account: prod, regions: [us-east-1] }}
+  tested: {{ account: prod, regions: [us-east-1], kms_key: aws-managed }}
+  spare: {{ account: prod, regions: [us-east-1] }}
+plans:
+  daily:
+    targets: {{ clusters: [orders] }}
+    rules:
+      - {RULE} }}
+restore_testing:
+  weekly:
+    account: prod
+    regions: [us-east-1]
+    schedule: cron(0 3 ? * SUN *)
+    vaults: [tested]
+    targets: {{ clusters: [orders] }}
+"""
+    assert diagnostics(text, "DSB220", "DSB222") == [
+        diag("DSB222", "vault 'tested' creates a backup vault in each of its accounts x Regions, but no rule backs up "
+             "and no copy lands in account 'prod' us-east-1",
+             "no backup reaches vault 'tested' anywhere: point a rule's vault or a copy_to at it, or remove it; "
+             "restore testing (weekly) does not count: it needs backups to test",
+             **at(text, "tested:"), file="p.yaml", path="$.vaults.tested"),
+        diag("DSB220", "vault 'spare' is never used by a rule, a copy or a restore test",
+             "remove it, or back up or copy into it", **at(text, "spare:"), file="p.yaml",
+             path="$.vaults.spare"),
+    ]
+
+
+def test_a_vault_entry_split_across_unused_sites_is_told_to_split() -> None:
+    found = diagnostics(f"""\
+vaults:
+  local: {{ accounts: [prod, dev], regions: [us-east-1, us-east-2], notifications: {{ events: [COPY_JOB_FAILED] }} }}
+plans:
+  daily:
+    targets: {{ clusters: [orders, api] }}
+    rules:
+      - {RULE} }}
+""", "DSB222")
+    assert [(d.message, d.hint) for d in found] == [(
+        "vault 'local' creates a backup vault, a KMS key and an SNS topic in each of its accounts x Regions, but no "
+        "rule backs up and no copy lands in account 'prod' us-east-2; account 'dev' us-east-1",
+        "point a rule's vault or a copy_to at 'local' there, or split the entry into vault entries whose accounts "
+        "and regions are where backups land")]
