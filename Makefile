@@ -35,9 +35,10 @@ docs: $(STAMP) ## regenerate the README's table of diagnostic codes
 
 check: lint type test ## everything CI checks
 
-bench: $(STAMP) ## benchmarks: validate, compile, and compile per output format
+bench: $(STAMP) ## benchmarks: validate, compile, compile per output format, adversarial documents
 	$(BIN)/python tests/benchmarks/bench.py
 	$(BIN)/python tests/benchmarks/bench_formats.py
+	$(BIN)/python tests/benchmarks/bench_adversarial.py
 
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
