@@ -3,6 +3,7 @@ service-linked role. Each is decided here from what the policy asks and what the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from generator.model.nodes import GlobalSettings, ServiceLinkedRole
@@ -18,10 +19,9 @@ DSQL_SERVICE = "dsql.amazonaws.com"
 DSQL_SLR_NAME = "AWSServiceRoleForAuroraDsql"
 
 
-def global_settings(org: Organization, cross_account_copies: bool, provider: str) -> GlobalSettings | None:
+def wanted_global_settings(org: Organization, cross_account_copies: bool) -> dict[str, str]:
     """The settings the policy asks for: cross-account backup on when it copies across accounts, and the
-    delegated administrator and multi-party approval only where the policy sets them. None when it asks
-    for nothing. Every other key is left as the organization has it (``left_alone``)."""
+    delegated administrator and multi-party approval only where the policy sets them (empty: none)."""
     wanted: dict[str, str] = {}
     if cross_account_copies:
         wanted[CROSS_ACCOUNT] = "true"
@@ -29,9 +29,13 @@ def global_settings(org: Organization, cross_account_copies: bool, provider: str
                        ("isMpaEnabled", org.multi_party_approval)):
         if value is not None:
             wanted[key] = "true" if value else "false"
-    if not wanted:
-        return None
-    return GlobalSettings(label="organization", provider=provider, settings=MappingProxyType(wanted),
+    return wanted
+
+
+def global_settings(wanted: Mapping[str, str], provider: str) -> GlobalSettings:
+    """The organization's global settings node: ``wanted`` written, every other key left as the organization
+    has it (``left_alone``)."""
+    return GlobalSettings(label="organization", provider=provider, settings=MappingProxyType(dict(wanted)),
                           left_alone=tuple(k for k in GLOBAL_KEYS if k not in wanted))
 
 

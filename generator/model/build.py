@@ -37,6 +37,7 @@ from generator.model.nodes import (
     Selection,
     Vault,
 )
+from generator.policy.landings import copy_landings
 from generator.policy.loader import SourceMap
 from generator.policy.typed import Policy, copy_destination_account, copy_regions, plan_sites
 
@@ -79,6 +80,7 @@ class _Builder:
         # (vault key, account, region) -> source account keys that copy into it from another account
         self.copy_in: dict[tuple[str, str, str], set[str]] = defaultdict(set)
         self.origins: dict[tuple[str, ...], str] = {}
+        self.global_wanted: dict[str, str] = {}  # the organization's global settings the policy asks for
 
     # --- naming helpers that depend on the layout
     def alias(self, account: str, region: str) -> str:
@@ -112,9 +114,9 @@ class _Builder:
         self.add_restore_tests()
         self.add_audit()
         org = self.p.organization
-        if org and org.management_account in self.p.accounts and account_nodes.global_settings(
-                org, bool(self.copy_in), "") is not None:
-            self.acc[org.management_account].global_settings = True
+        if org and org.management_account in self.p.accounts:
+            self.global_wanted = account_nodes.wanted_global_settings(org, bool(self.copy_in))
+            self.acc[org.management_account].global_settings = bool(self.global_wanted)
         roots, clusters = self.roots(), self.declared_clusters()
         spans: dict[str, tuple[int, int]] = {}
         if self.source_map is not None:  # every origin a node was given, in the YAML
@@ -132,19 +134,12 @@ class _Builder:
         ) for c in sorted(self.p.clusters.values(), key=lambda c: c.key))
 
     def collect_copies(self) -> None:
-        for plan in self.p.plans.values():
-            for site in plan_sites(self.p, plan):
-                for rule in plan.rules:
-                    for c in rule.copy_to:
-                        dest_account = copy_destination_account(self.p, c, site.account)
-                        if dest_account is None or dest_account not in self.p.accounts:
-                            continue  # unresolved (only in a policy with errors): the rules report it
-                        for region in copy_regions(self.p, c, site):
-                            self.acc[dest_account].optin_regions.add(region)
-                            if dest_account != site.account:
-                                self.copy_in[(c.vault, dest_account, region)].add(site.account)
-                                self.acc[dest_account].receives_copies = True
-                                self.acc[dest_account].needs_role = True  # restores from its vaults
+        for x in copy_landings(self.p):
+            self.acc[x.account].optin_regions.add(x.region)
+            if x.account != x.site.account:
+                self.copy_in[(x.vault, x.account, x.region)].add(x.site.account)
+                self.acc[x.account].receives_copies = True
+                self.acc[x.account].needs_role = True  # restores from its vaults
 
     def add_clusters(self) -> None:
         p = self.p
@@ -458,10 +453,8 @@ class _Builder:
             RegionSettings(label=self.alias(acct, region), provider=self.alias(acct, region), region=region)
             for acct in accounts for region in sorted(self.acc[acct].optin_regions)
         )
-        gs = None
-        if p.organization:
-            gs = next((account_nodes.global_settings(p.organization, bool(self.copy_in), self.home(acct))
-                       for acct in accounts if self.acc[acct].global_settings), None)
+        gs = next((account_nodes.global_settings(self.global_wanted, self.home(acct))
+                   for acct in accounts if self.acc[acct].global_settings), None)
         slrs = tuple(slr for acct in accounts if (slr := account_nodes.dsql_service_linked_role(
             p.accounts[acct], self.uses_dsql(acct), self.acc[acct].receives_copies,
             f"dsql_{acct}" if self.single else "dsql", self.home(acct))) is not None)

@@ -12,25 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.diagnostics import Diagnostic
+from generator.policy.landings import copy_landings
 from generator.policy.rules.base import Context
 from generator.policy.rules.references import referenced_vaults
-from generator.policy.typed import Policy, Vault, copy_destination_account, copy_regions, plan_sites
+from generator.policy.typed import Policy, Vault, plan_sites
 
 Site = tuple[str, str, str]  # (vault key, account key, Region)
 
 
 def backup_sites(policy: Policy) -> set[Site]:
     """Every (vault, account, Region) a backup rule writes to or a copy lands in."""
-    used: set[Site] = set()
-    for pl in policy.plans.values():
-        for site in plan_sites(policy, pl):
-            for r in pl.rules:
-                used.add((r.vault, site.account, site.region))
-                for c in r.copy_to:
-                    dest = copy_destination_account(policy, c, site.account)
-                    if dest is not None:  # None: ambiguous, an error (DSB214)
-                        used.update((c.vault, dest, region) for region in copy_regions(policy, c, site))
-    return used
+    used = {(r.vault, site.account, site.region)
+            for pl in policy.plans.values() for site in plan_sites(policy, pl) for r in pl.rules}
+    return used | {(x.vault, x.account, x.region) for x in copy_landings(policy)}
 
 
 def unused_vault_sites(ctx: Context) -> Iterator[Diagnostic]:
