@@ -7,8 +7,11 @@ Expected values are written out here, from the policies below, never taken from 
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -90,6 +93,25 @@ def test_global_settings_without_cross_account_copies_only_what_the_policy_names
     body = blocks(compiled(text), "aws_backup_global_settings")["mgmt/organization"]
     assert written(body) == {"isDelegatedAdministratorEnabled": "true"}
     assert 'global_settings["isCrossAccountBackupEnabled"]' in body and 'global_settings["isMpaEnabled"]' in body
+
+
+def test_no_organization_settings_asked_for_means_no_management_root() -> None:
+    text = re.sub(r"\n +- \{ vault: central,[^\n]*", "", CENTRAL)  # no cross-account copy left
+    text = text.replace("        copy_to:\n  orders:", "  orders:").rstrip().removesuffix("copy_to:") + "\n"
+    roots = {path.split("/")[0] for path in compiled(text) if "/" in path}
+    assert roots == {"backup", "orders", "payments"}  # mgmt would hold nothing
+
+
+def test_a_policy_with_errors_is_still_explained() -> None:
+    from generator.cli import main
+
+    text = RESIDENCY.replace("regions: same", "regions: sam")  # the copy resolves nowhere
+    out, err = io.StringIO(), io.StringIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bad.yaml"
+        path.write_text(text, encoding="utf-8")
+        assert main(["explain", str(path)], stdout=out, stderr=err) == 1, err.getvalue()
+    assert "policy invalid (1 error" in out.getvalue() and "DSB104" in out.getvalue()
 
 
 # --------------------------------------------------------------------------- roles where recovery points arrive

@@ -116,7 +116,8 @@ class _Builder:
         org = self.p.organization
         if org and org.management_account in self.p.accounts:
             self.global_wanted = account_nodes.wanted_global_settings(org, bool(self.copy_in))
-            self.acc[org.management_account].global_settings = bool(self.global_wanted)
+            if self.global_wanted:
+                self.acc[org.management_account].global_settings = True
         roots, clusters = self.roots(), self.declared_clusters()
         spans: dict[str, tuple[int, int]] = {}
         if self.source_map is not None:  # every origin a node was given, in the YAML
@@ -415,7 +416,9 @@ class _Builder:
 
     def home(self, account: str) -> str:
         """The provider of account-wide resources (IAM roles, global settings): the account's first Region."""
-        return self.alias(account, sorted(self.acc[account].regions)[0])
+        regions = sorted(self.acc[account].regions)
+        # no Region only in a policy with errors, being explained (a copy into a vault missing there)
+        return self.alias(account, regions[0] if regions else self.home_region(account))
 
     def wave(self, accounts: list[str]) -> tuple[int, str]:
         if any(self.acc[a].global_settings for a in accounts):
