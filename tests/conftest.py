@@ -36,3 +36,7 @@ def plan_cache(tf_runner: TerraformRunner, tmp_path_factory: pytest.TempPathFact
 def example_group(example: Path) -> pytest.MarkDecorator:
     """The xdist group of the tests that share an example's plans (so they run on one worker)."""
     return pytest.mark.xdist_group(f"plans-{example.stem}")
+
+
+# the restore and drill tests' fixtures: stubs (botocore Stubber clients), acme_policy
+pytest_plugins = ["tests.recovery_stubs"]

@@ -14,7 +14,8 @@ PACKAGE = REPO / "generator"
 MAX_LINES = 500
 
 # Each stage and the stages it may import (besides itself and the package root's __version__). The order is the
-# pipeline's: policy -> model -> render -> output -> terraform; insight reads the model; the CLI imports all.
+# pipeline's: policy -> model -> render -> output -> terraform; insight reads the model;
+# recovery (restore, drill) acts on AWS from what insight reads; the CLI imports all.
 ALLOWED: dict[str, set[str]] = {
     "diagnostics": set(),
     "aws": {"diagnostics"},
@@ -24,7 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "output": {"diagnostics", "aws", "policy", "model", "render"},
     "terraform": {"diagnostics", "aws", "policy", "model", "render", "output"},
     "insight": {"diagnostics", "aws", "policy", "model"},
-    "cli": {"diagnostics", "aws", "policy", "model", "render", "output", "terraform", "insight"},
+    "recovery": {"diagnostics", "aws", "policy", "model", "insight"},
+    "cli": {"diagnostics", "aws", "policy", "model", "render", "output", "terraform", "insight", "recovery"},
 }
 
 

@@ -1,8 +1,8 @@
 """The command line: the only package that prints and chooses exit codes (see generator.cli.common).
 
 One module per command group: ``policy`` (validate, init, schema, codes), ``compile`` (compile, rollout),
-``terraform`` (plan, apply, destroy), ``insight`` (explain, runbook, backup-now). This module builds the
-parser from them and holds the one top-level catch.
+``terraform`` (plan, apply, destroy), ``insight`` (explain, runbook, backup-now), ``recovery`` (restore,
+drill). This module builds the parser from them and holds the one top-level catch.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TextIO
 
 from generator import __version__
 from generator.cli import compile as compile_cmds
-from generator.cli import insight, policy, terraform
+from generator.cli import insight, policy, recovery, terraform
 from generator.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, RAW, Parser
 
 _MAIN_HELP = """\
@@ -28,6 +28,8 @@ Start here:
   dsql-backup plan --offline examples/single-region.yaml  preview with terraform, no credentials
   dsql-backup explain examples/multi-region.yaml        what is protected, where copies land, restores
   dsql-backup runbook examples/multi-region.yaml ledger  backup and restore steps with AWS CLI commands
+  dsql-backup restore policy.yaml ledger --latest         restore a cluster into a new one (boto3)
+  dsql-backup drill policy.yaml --junit drill.xml          restore every cluster, check RPO/RTO, clean up
   dsql-backup schema > policy.schema.json                 the JSON Schema, for editors
 
 Exit codes: 0 ok, 1 policy invalid, 2 usage error, 3 internal error (rerun with --debug).
@@ -35,7 +37,8 @@ Exit codes: 0 ok, 1 policy invalid, 2 usage error, 3 internal error (rerun with 
 
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
-_COMMANDS: dict[str, Command] = {**policy.COMMANDS, **compile_cmds.COMMANDS, **terraform.COMMANDS, **insight.COMMANDS}
+_COMMANDS: dict[str, Command] = {**policy.COMMANDS, **compile_cmds.COMMANDS, **terraform.COMMANDS, **insight.COMMANDS,
+                                 **recovery.COMMANDS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cmds.add_rollout(sub, common)
     policy.add_schema_and_codes(sub, common)
     insight.add_parsers(sub, common)  # explain, runbook, backup-now
+    recovery.add_parsers(sub, common)  # restore, drill
     return parser
 
 

@@ -158,6 +158,7 @@ class Explanation:
     vaults: tuple[VaultView, ...]
     diagnostics: tuple[Diagnostic, ...]  # those not shown with a cluster
     multi_region_restore_note: str
+    restore_drill_note: str = ""
 
 
 # --- words ------------------------------------------------------------------------------------------------
@@ -431,12 +432,17 @@ def explain_model(model: Model, diagnostics: Sequence[Diagnostic] = (), file: st
     feature = caps.feature("multi_region_restore")
     note = (f"multi-Region restore: {'supported' if feature.supported else 'not supported'} by AWS Backup "
             f"({feature.status.value}): {feature.note}. Source: {feature.source}")
+    testing = caps.feature("restore_testing")
+    drill = (f"restore drill: AWS Backup restore testing {'covers' if testing.supported else 'does not cover'} "
+             f"Aurora DSQL ({testing.status.value}); 'dsql-backup drill {model.policy_name}' restores each "
+             "cluster's newest recovery point into a new cluster, checks its age against the RPO above and the time "
+             "to ACTIVE (RTO), and deletes what it created; 'dsql-backup restore' restores for real")
     return Explanation(
         policy=model.policy_name, file=file,
         errors=sum(x.severity is Severity.ERROR for x in diagnostics),
         warnings=sum(x.severity is Severity.WARNING for x in diagnostics),
         clusters=clusters, selections=selections, vaults=d.vault_views(selections), diagnostics=rest,
-        multi_region_restore_note=note,
+        multi_region_restore_note=note, restore_drill_note=drill,
     )
 
 

@@ -116,7 +116,7 @@ def as_text(e: Explanation) -> str:
             out.append(f"    receives {ld.subject}: {_landing_words(ld)}")
     if e.diagnostics:
         out += ["", "policy diagnostics:"] + [f"  {_diag_line(x)}" for x in e.diagnostics]
-    out += ["", e.multi_region_restore_note]
+    out += ["", e.multi_region_restore_note, e.restore_drill_note]
     return "\n".join(out) + "\n"
 
 
@@ -173,7 +173,7 @@ def as_markdown(e: Explanation) -> str:
     if e.diagnostics:
         out += ["", "### Policy diagnostics", ""] + [f"- **{x.code}** ({x.severity.value}) {_md(x.message)}"
                                                       for x in e.diagnostics]
-    out += ["", f"<sub>{_md(e.multi_region_restore_note)}</sub>"]
+    out += ["", f"<sub>{_md(e.multi_region_restore_note)}</sub>", "", f"<sub>{_md(e.restore_drill_note)}</sub>"]
     return "\n".join(out) + "\n"
 
 
@@ -238,7 +238,7 @@ def as_dict(e: Explanation) -> dict[str, Any]:
             "copy_in_from": list(v.copy_in_from), "copy_in_allowed": v.copy_in_allowed, "deletion": v.deletion,
         } for v in e.vaults],
         "diagnostics": [_diag_dict(x) for x in e.diagnostics],
-        "notes": {"multi_region_restore": e.multi_region_restore_note},
+        "notes": {"multi_region_restore": e.multi_region_restore_note, "restore_drill": e.restore_drill_note},
     }
 
 

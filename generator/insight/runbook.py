@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from generator.aws import naming
 from generator.aws.capabilities import load_capabilities
 from generator.insight.explain import ClusterView, Landing, explain_model
+from generator.insight.recovery_sites import kms_choice, role_arns
 from generator.model.build import build_model
 from generator.model.documents import vault_arn
 from generator.model.nodes import Model
@@ -63,7 +64,6 @@ RESTORE_FACTS: tuple[Fact, ...] = (
 )
 
 PLURAL = {"backup": "backups", "copy": "copies"}
-DEFAULT_ROLE = "service-role/AWSBackupDefaultServiceRole"
 
 
 @dataclass
@@ -97,12 +97,11 @@ class _Runbook:
         self.view = view
         self.doc = _Doc()
         self.account_id = policy.accounts[cluster.account].id
-        self.roles = {r.account: r.name for root in model.roots for r in root.roles}  # the AWS Backup roles made
+        self.role_arns = role_arns(policy, model)  # the AWS Backup role of each account
         self.root = next((root.name for root in model.roots if any(x.key == cluster.key for x in root.clusters)), "")
 
     def role_arn(self, account: str) -> str:
-        acct = self.p.accounts[account].id
-        return f"arn:aws:iam::{acct}:role/{self.roles.get(account, DEFAULT_ROLE)}"
+        return self.role_arns[account]
 
     def vault_for(self, account: str, region: str, source: str) -> Landing | None:
         """Where the cluster's recovery points from ``source`` land in ``account``/``region``: its backup
@@ -120,15 +119,12 @@ class _Runbook:
 
     def kms_key(self, region: str, account: str) -> tuple[list[str], str | None]:
         """Commands that set the KMS key for a cluster restored in ``region``, and the value to use."""
-        k = self.c.kms_key
-        if account != self.c.account or k == "aws-owned":
-            return [], None
-        if k == "create":
-            alias = naming.cluster_key_alias(self.p.name, self.c.key)
+        choice = kms_choice(self.p, self.c.key, account, region)
+        if choice.kind == "alias":
             var = _var("KMS_KEY_ARN", region)
-            return [f"{var}=$(aws kms describe-key --region {region} --key-id {alias} "
+            return [f"{var}=$(aws kms describe-key --region {region} --key-id {choice.value} "
                     "--query KeyMetadata.Arn --output text)"], f"${var}"
-        return ([], k) if k.split(":")[3:4] == [region] else ([], None)
+        return [], choice.value if choice.kind == "arn" else None
 
     # --- sections
     def build(self) -> str:
@@ -152,6 +148,7 @@ class _Runbook:
         self.single_region()
         if c.multi_region:
             self.multi_region()
+        self.drill()
         self.after()
         return "\n".join(d.lines).rstrip("\n") + "\n"
 
@@ -331,6 +328,24 @@ class _Runbook:
              "--query RestoreJobId --output text)",
              f"aws backup describe-restore-job --region {a} --restore-job-id \"$RESTORE_JOB_ID\" "
              "--query '[Status, CreatedResourceArn]' --output text")
+
+    def drill(self) -> None:
+        c, name = self.c, self.p.name
+        self.doc.para("## 5. The same through dsql-backup, and the drill that proves it",
+                      "`dsql-backup restore` runs steps 2 to 4 through boto3 (it finds the newest recovery point, "
+                      "copies it to the peer Region when a multi-Region restore needs it, waits and prints the new "
+                      "endpoints). `dsql-backup drill` restores the newest recovery point into a throw-away cluster, "
+                      "checks its age against the RPO and the time to ACTIVE, and deletes it; run it on a schedule "
+                      f"(examples/ci has GitHub Actions and GitLab templates). `POLICY` is the file of policy "
+                      f"`{name}`.")
+        multi = " --multi-region" if c.multi_region else ""
+        if c.adopted:  # the policy names the cluster's ARNs
+            arns, cmds = "", []
+        else:
+            arns = " --terraform-outputs outputs.json"
+            cmds = [f"terraform -chdir=\"$OUT/{self.root}\" output -json > outputs.json"]
+        self.doc.sh(*cmds, f"dsql-backup restore \"$POLICY\" {c.key} --latest{multi}{arns}",
+                    f"dsql-backup drill \"$POLICY\" --cluster {c.key}{arns} --junit drill.xml --markdown drill.md")
 
     def after(self) -> None:
         self.doc.para("## After a restore",

@@ -1,0 +1,29 @@
+"""The one error of the recovery commands, and how AWS's refusals become it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What each call needs, for the hint of an AccessDenied.
+PERMISSIONS = {
+    "StartRestoreJob": "backup:StartRestoreJob and iam:PassRole on the AWS Backup role",
+    "StartCopyJob": "backup:StartCopyJob and iam:PassRole on the AWS Backup role",
+    "DeleteCluster": "dsql:DeleteCluster",
+    "TagResource": "dsql:TagResource",
+}
+
+
+class RecoveryError(Exception):
+    """A restore or drill cannot go on: exit 1 with this message, no traceback."""
+
+
+def from_client_error(exc: Any, where: str) -> RecoveryError:
+    """A botocore ``ClientError`` as a :class:`RecoveryError` naming the call, the place and what it needs."""
+    err = exc.response.get("Error", {})
+    code = str(err.get("Code", "error"))
+    op = getattr(exc, "operation_name", "") or "a call"
+    message = f"AWS refused {op} in {where}: {code}: {err.get('Message', '')}".rstrip(": ")
+    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+        need = PERMISSIONS.get(op, f"the permission for {op}")
+        message += f" (the credentials there need {need})"
+    return RecoveryError(message)
