@@ -1,9 +1,13 @@
 """The CI templates under examples/ci/ and the pre-commit hook.
 
-- The GitHub Actions workflow passes actionlint and has the documented jobs (one apply job per wave slot).
-- The GitLab pipeline parses and has the documented jobs; its child pipeline includes files that exist.
+- The GitHub Actions workflows pass actionlint; the plan/apply one has the documented jobs (one apply job per
+  wave slot).
+- The GitLab pipeline parses and has the documented jobs; its child pipeline and include files exist.
+- The restore drill templates (a weekly GitHub workflow, a scheduled GitLab job): run on a schedule only,
+  with OIDC credentials, the cluster ARNs from ``terraform output -json`` of each root, the reports kept
+  even when the drill fails (JUnit for GitLab) and the leftover-cluster clean-up run whatever happened.
 - Every ``dsql-backup`` command line in the templates uses a command and options the CLI has, except the
-  ones issue 5 (credentialed plan/apply) is adding, listed in PENDING.
+  ones listed in PENDING (a command the CLI does not have yet, with the options its interface documents).
 - ``.pre-commit-hooks.yaml`` is valid for pre-commit, and the hook runs on a sample repository: it checks
   the policy files (and only those) and fails on an invalid one. pre-commit installs the hook from a local
   git repository holding this package, so no network is needed but PyPI for the dependencies.
@@ -34,12 +38,20 @@ from generator.terraform.rollout import GITLAB_TEMPLATE_JOB, MAX_WAVES
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / "examples" / "ci"
 GITHUB_WORKFLOWS = sorted((CI / "github").glob("*.yml"))
+GITHUB_WORKFLOW = CI / "github" / "dsql-backup.yml"
+GITHUB_DRILL = CI / "github" / "dsql-backup-drill.yml"
 GITLAB_PIPELINE = CI / "gitlab" / ".gitlab-ci.yml"
+GITLAB_DRILL = CI / "gitlab" / "ci" / "dsql-backup-drill.gitlab-ci.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 
-# Commands and options the templates use that the CLI does not have yet (none: plan/apply/destroy exist).
-# Every template command line must parse with the real parser unless listed here.
-PENDING: set[tuple[str, str]] = set()
+# Commands and options the templates use that the CLI does not have yet. Every template command line must
+# parse with the real parser unless listed here: (command, "*") for a whole command, then (command, option)
+# for each option of its documented interface that the templates use.
+PENDING: set[tuple[str, str]] = {
+    # issue 12: drill is being added
+    ("drill", "*"), *(("drill", o) for o in ("--terraform-outputs", "--cluster", "--region", "--probe", "--timeout",
+                                             "--json", "--junit", "--markdown", "--cleanup", "--older-than")),
+}
 
 
 def actionlint() -> str:
@@ -53,7 +65,7 @@ def actionlint() -> str:
 
 
 def test_there_is_a_github_workflow() -> None:
-    assert [p.name for p in GITHUB_WORKFLOWS] == ["dsql-backup.yml"]
+    assert [p.name for p in GITHUB_WORKFLOWS] == ["dsql-backup-drill.yml", "dsql-backup.yml"]
 
 
 @pytest.mark.parametrize("workflow", GITHUB_WORKFLOWS, ids=lambda p: p.name)
@@ -65,7 +77,7 @@ def test_github_workflow_passes_actionlint(workflow: Path) -> None:
 
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     """The check is real: a typo in an expression and an unknown key fail it."""
-    text = GITHUB_WORKFLOWS[0].read_text(encoding="utf-8")
+    text = GITHUB_WORKFLOW.read_text(encoding="utf-8")
     broken = text.replace("needs.rollout.outputs.wave_2)", "needs.rolout.outputs.wave_2)").replace(
         "    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    run-on: x\n", 1)
     target = tmp_path / "broken.yml"
@@ -76,8 +88,8 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     assert "rolout" in done.stdout and "run-on" in done.stdout
 
 
-def _github() -> dict[str, Any]:
-    doc = yaml.safe_load(GITHUB_WORKFLOWS[0].read_text(encoding="utf-8"))
+def _github(path: Path = GITHUB_WORKFLOW) -> dict[str, Any]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(doc, dict)
     return doc
 
@@ -109,8 +121,8 @@ def test_github_workflow_has_the_documented_jobs() -> None:
 # --------------------------------------------------------------------------- GitLab CI
 
 
-def _gitlab() -> dict[str, Any]:
-    doc = yaml.safe_load(GITLAB_PIPELINE.read_text(encoding="utf-8"))
+def _gitlab(path: Path = GITLAB_PIPELINE) -> dict[str, Any]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(doc, dict)
     return doc
 
@@ -120,7 +132,8 @@ def test_gitlab_pipeline_has_the_documented_jobs() -> None:
     jobs = {k: v for k, v in doc.items() if isinstance(v, dict) and not k.startswith(".")
             and k not in ("variables", "workflow", "default")}
     assert list(jobs) == ["validate", "preview-offline", "plan", "rollout", "apply"]
-    assert doc["stages"] == ["validate", "plan", "rollout", "apply"]
+    assert doc["stages"] == ["validate", "plan", "rollout", "apply", "drill"]
+    assert doc["include"] == [{"local": GITLAB_DRILL.relative_to(GITLAB_PIPELINE.parent).as_posix()}]
     for name, job in jobs.items():
         assert job["stage"] in doc["stages"], name
         for parent in [job["extends"]] if isinstance(job.get("extends"), str) else job.get("extends", []):
@@ -159,11 +172,24 @@ def _command_lines() -> Iterator[tuple[str, str]]:
     for path in [*GITHUB_WORKFLOWS, GITLAB_PIPELINE, *(GITLAB_PIPELINE.parent / "ci").glob("*.yml")]:
         walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     for file, text in texts:
+        # A bash array built in the same script (``outputs+=(--terraform-outputs "$f")``) stands for its words.
+        arrays: dict[str, list[str]] = {}
+        for m in re.finditer(r"\b(\w+)\+=\(([^)]*)\)", text):
+            arrays.setdefault(m.group(1), []).append(m.group(2))
         for m in re.finditer(r"(?<![\w./-])dsql-backup ([^\n>&;#]*)", text.replace("\\\n", " ")):
-            yield file, m.group(1).split(" | ")[0].strip()
+            line = m.group(1).split(" | ")[0].strip()
+            yield file, re.sub(r'"\$\{(\w+)\[@\]\}"', lambda a, known=arrays: " ".join(known.get(a.group(1), [])),
+                               line)
 
 
 SAMPLE_VALUES = {"POLICY": "dsql-backup.yaml", "ROOT": "mgmt", "DSQL_BACKUP_ROOT": "mgmt"}
+
+
+def _words(line: str) -> list[str]:
+    """The words of a command line, shell variables replaced by sample values; ``${VAR:+WORDS}`` (an option
+    given when VAR is set) counts as given."""
+    command_line = re.sub(r"\$\{\w+:\+([^}]*)\}", r"\1", line.split(" || ", maxsplit=1)[0])
+    return shlex.split(re.sub(r"\$\{?(\w+)\}?", lambda m: SAMPLE_VALUES.get(m.group(1), "x"), command_line))
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:
@@ -197,11 +223,12 @@ def test_templates_call_only_cli_commands_that_exist_or_are_pending() -> None:
     assert len(lines) >= 10
     subparsers = _subparsers()
     for file, line in lines:
-        command_line = line.split(" || ")[0]
-        words = shlex.split(re.sub(r"\$\{?(\w+)\}?", lambda m: SAMPLE_VALUES.get(m.group(1), "x"), command_line))
+        words = _words(line)
         command, args = words[0], words[1:]
         if command not in subparsers:
             assert (command, "*") in PENDING, f"{file}: unknown command in {line!r}"
+            for word in (w for w in args if w.startswith("-")):
+                assert (command, word) in PENDING, f"{file}: {line!r}: {word} is not in the interface of {command}"
             continue
         options = {o for a in subparsers[command]._actions for o in a.option_strings}
         missing = {w for w in args if w.startswith("-") and w not in options}
@@ -211,6 +238,108 @@ def test_templates_call_only_cli_commands_that_exist_or_are_pending() -> None:
             assert (command, word) in PENDING, f"{file}: {line!r}: {word} is not an option of {command}"
         if not missing:
             assert _parses(words), f"{file}: {line!r} does not parse"
+
+
+def test_pending_lists_only_what_the_cli_lacks_and_the_templates_use() -> None:
+    """Once a pending command or option exists, its entry goes (the real parser checks it from then on)."""
+    subparsers = _subparsers()
+    used = {(words[0], w) for _, line in _command_lines() for words in [_words(line)] for w in ["*", *words[1:]]}
+    for command, option in PENDING:
+        assert (command, option) in used, f"PENDING: no template uses {command} {option}"
+        if option == "*":
+            assert command not in subparsers, f"PENDING: the CLI has {command} now: remove its entries"
+        elif command in subparsers:
+            options = {o for a in subparsers[command]._actions for o in a.option_strings}
+            assert option not in options, f"PENDING: {command} has {option} now: remove it"
+
+
+# --------------------------------------------------------------------------- the restore drill
+
+
+def _drill_commands(path: Path) -> tuple[list[str], list[str]]:
+    """The words of the template's drill command line and of its clean-up command line."""
+    lines = [_words(line) for file, line in _command_lines() if file == path.name and line.startswith("drill ")]
+    runs = [words for words in lines if "--cleanup" not in words]
+    cleanups = [words for words in lines if "--cleanup" in words]
+    assert len(runs) == 1 and len(cleanups) == 1, lines
+    return runs[0], cleanups[0]
+
+
+def _value(words: list[str], option: str) -> str:
+    assert option in words, f"{option} missing from {shlex.join(words)}"
+    return words[words.index(option) + 1]
+
+
+def _check_drill_command(words: list[str], cleanup: list[str], script: str) -> tuple[str, str, str]:
+    """Both templates: ARNs from each root's ``terraform output -json``, the three reports, the clean-up of
+    leftover drill clusters. Returns the report files (JSON, JUnit, Markdown)."""
+    assert words[:2] == ["drill", SAMPLE_VALUES["POLICY"]]
+    assert "output -json" in script and "--terraform-outputs" in words
+    assert "--cluster" in words and int(_value(words, "--timeout")) > 0
+    assert cleanup[:2] == ["drill", SAMPLE_VALUES["POLICY"]] and int(_value(cleanup, "--older-than")) > 0
+    return _value(words, "--json"), _value(words, "--junit"), _value(words, "--markdown")
+
+
+def test_github_drill_runs_weekly_with_oidc_and_never_two_at_once() -> None:
+    doc = _github(GITHUB_DRILL)
+    on = doc[True]  # PyYAML reads the key "on" as YAML 1.1's true
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    assert [len(entry["cron"].split()) for entry in on["schedule"]] == [5]
+    assert "cluster" in on["workflow_dispatch"]["inputs"]
+    assert doc["permissions"] == {"contents": "read", "id-token": "write"}
+    assert doc["concurrency"]["group"] and doc["concurrency"]["cancel-in-progress"] is False
+    assert re.fullmatch(r"dsql-backup\[aws(,probe)?\]==\S+", doc["env"]["DSQL_BACKUP_PIP"])
+    (job,) = doc["jobs"].values()
+    assert 0 < job["timeout-minutes"] <= 360
+    credentials = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    assert credentials
+    assert all(s["with"]["role-to-assume"] == "${{ vars.DSQL_BACKUP_DRILL_ROLE_ARN }}" for s in credentials)
+
+
+def test_github_drill_publishes_its_reports_and_cleans_up_whatever_happens() -> None:
+    steps = _github(GITHUB_DRILL)["jobs"]["drill"]["steps"]
+    words, cleanup = _drill_commands(GITHUB_DRILL)
+    drill = next(i for i, s in enumerate(steps) if "dsql-backup drill" in s.get("run", "")
+                 and "--cleanup" not in s["run"])
+    script = "\n".join(s.get("run", "") for s in steps[: drill + 1])
+    json_report, junit, markdown = _check_drill_command(words, cleanup, script)
+    assert f'cat {markdown} >> "$GITHUB_STEP_SUMMARY"' in steps[drill]["run"]
+    assert "if" not in steps[drill]
+    after = steps[drill + 1:]
+    assert after and all("always()" in s.get("if", "") for s in after), "every step after the drill runs anyway"
+    upload = [s for s in after if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert len(upload) == 1 and set(upload[0]["with"]["path"].split()) == {json_report, junit, markdown}
+    assert "dsql-backup drill" in after[-1].get("run", "") and "--cleanup" in after[-1]["run"]
+
+
+def test_gitlab_drill_runs_on_schedules_only_with_oidc() -> None:
+    main, doc = _gitlab(), _gitlab(GITLAB_DRILL)
+    assert list(doc) == ["drill", "drill-cleanup"]
+    for name, job in doc.items():
+        assert job["stage"] in main["stages"], name
+        assert all(parent in main for parent in job["extends"]), name
+        assert ".aws-oidc" in job["extends"] and job["variables"]["AWS_ROLE_ARN"] == "$DSQL_BACKUP_DRILL_ROLE_ARN"
+        assert job["script"][0] == 'echo "$AWS_WEB_IDENTITY_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"', name
+        assert [r["if"] for r in job["rules"]] == ['$CI_PIPELINE_SOURCE == "schedule" && $DSQL_BACKUP_DRILL == "true"']
+        assert job["resource_group"] == "dsql-backup-drill", name
+        assert re.fullmatch(r"dsql-backup\[aws(,probe)?\]==\S+", job["variables"]["DSQL_BACKUP_PIP"]), name
+    assert main[".aws-oidc"]["id_tokens"]["AWS_WEB_IDENTITY_TOKEN"]["aud"] == "sts.amazonaws.com"
+    assert doc["drill"]["timeout"]
+    for name in ("rollout", "apply"):  # a drill schedule never applies
+        assert main[name]["rules"][0] == {"if": '$DSQL_BACKUP_DRILL == "true"', "when": "never"}, name
+
+
+def test_gitlab_drill_keeps_its_reports_and_always_cleans_up() -> None:
+    doc = _gitlab(GITLAB_DRILL)
+    words, cleanup = _drill_commands(GITLAB_DRILL)
+    json_report, junit, markdown = _check_drill_command(words, cleanup, "\n".join(doc["drill"]["script"]))
+    artifacts = doc["drill"]["artifacts"]
+    assert artifacts["when"] == "always" and artifacts["expire_in"]
+    assert artifacts["reports"]["junit"] == junit
+    assert set(artifacts["paths"]) == {json_report, junit, markdown}
+    assert doc["drill-cleanup"]["needs"] == ["drill"]
+    assert doc["drill-cleanup"]["rules"][0]["when"] == "always"
+    assert any("--cleanup" in line for line in doc["drill-cleanup"]["script"])
 
 
 # --------------------------------------------------------------------------- pre-commit
