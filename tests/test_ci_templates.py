@@ -47,11 +47,7 @@ HOOKS = REPO / ".pre-commit-hooks.yaml"
 # Commands and options the templates use that the CLI does not have yet. Every template command line must
 # parse with the real parser unless listed here: (command, "*") for a whole command, then (command, option)
 # for each option of its documented interface that the templates use.
-PENDING: set[tuple[str, str]] = {
-    # issue 12: drill is being added
-    ("drill", "*"), *(("drill", o) for o in ("--terraform-outputs", "--cluster", "--region", "--probe", "--timeout",
-                                             "--json", "--junit", "--markdown", "--cleanup", "--older-than")),
-}
+PENDING: set[tuple[str, str]] = set()
 
 
 def actionlint() -> str:

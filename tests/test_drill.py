@@ -465,3 +465,16 @@ def test_probe_connects_with_an_iam_token_and_counts_user_tables(stubs: Stubs) -
         raise ConnectionRefusedError("connection refused")
 
     assert sql_probe(refused)(e, "app", c) == "failed: ConnectionRefusedError: connection refused"
+
+
+def test_region_narrows_the_drill_and_nothing_to_drill_fails(stubs: Stubs, acme_policy: str) -> None:
+    rc, _, err = run(acme_policy, "--cluster", "orders", "--region", "us-east-2")
+    assert rc == 1 and "nothing to drill: no cluster of policy 'acme' in us-east-2" in err
+    assert stubs.calls == []
+    orders_newest(stubs, None)  # orders is in us-east-1: drilled (and fails: no recovery point)
+    stubs.add("backup", "us-east-1", "app", "list_recovery_points_by_backup_vault", {"RecoveryPoints": []},
+              {"BackupVaultName": "acme-local", "ByResourceArn": LEDGER_E1})
+    rc, out, _ = run(acme_policy, "--cluster", "orders", "--cluster", "ledger", "--region", "us-east-1",
+                     "--arn", f"orders/us-east-1={ORDERS}", "--arn", f"ledger/us-east-1={LEDGER_E1}")
+    assert rc == 1 and "orders: us-east-1: no completed recovery point" in out
+    assert "ledger: us-east-2: the cluster's ARN is not known" in out  # multi-Region: drilled whole

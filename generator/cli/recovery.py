@@ -97,6 +97,8 @@ def add_parsers(sub: Subparsers, common: Parser) -> None:
                        description="A restore drill: prove every cluster of the policy comes back.")
     d.add_argument("policy", metavar="POLICY", help="policy YAML file")
     d.add_argument("--cluster", action="append", default=[], metavar="KEY", help="drill only this cluster (repeat)")
+    d.add_argument("--region", action="append", default=[], metavar="REGION", help="drill only clusters in this "
+                   "Region (repeat; a multi-Region cluster with a peer there is drilled whole)")
     d.add_argument("--arn", action="append", default=[], metavar="CLUSTER/REGION=ARN",
                    help="a cluster's ARN in a Region (repeat)")
     d.add_argument("--probe", action="store_true", help="connect to each restored cluster (IAM token, pg8000): "
@@ -357,6 +359,12 @@ def run_drill(engine: Any, pr: Any, args: argparse.Namespace, arns: dict[str, st
                 targets += drill.tagged_clusters(engine, pr, known)
             except Exception as exc:
                 return _aws_failure(exc, err)
+        if args.region:
+            targets = [(rec, m) for rec, m in targets if set(rec.regions) & set(args.region)]
+        if not targets:  # a scheduled drill that silently drills nothing would pass forever
+            err.write(f"dsql-backup: error: nothing to drill: no cluster of policy '{pr.policy}'"
+                      + (f" in {', '.join(args.region)}" if args.region else "") + "\n")
+            return EXIT_INVALID
         err.write(f"drill {run_id}: {len(targets)} cluster(s) of policy '{pr.policy}'\n")
         for rec, cluster_arns in targets:
             results.append(drill.drill_cluster(engine, rec, cluster_arns, options))

@@ -174,9 +174,12 @@ def drill_cluster(engine: Engine, rec: Recovery, arns: Mapping[str, str], option
         _cleanup(engine, pending, options, result)
         raise
     except Exception as exc:
-        if not hasattr(exc, "response"):
+        if hasattr(exc, "response"):  # botocore's ClientError: AWS refused
+            result.failures.append(str(from_client_error(exc, f"{rec.account}")))
+        elif type(exc).__module__.startswith("botocore"):  # no credentials, endpoint unreachable, ...
+            result.failures.append(f"{type(exc).__name__}: {exc}")
+        else:
             raise
-        result.failures.append(str(from_client_error(exc, f"{rec.account}")))
     _cleanup(engine, pending, options, result)
     return result
 
