@@ -131,40 +131,8 @@ def drill_cluster(engine: Engine, rec: Recovery, arns: Mapping[str, str], option
     pending: list[_Pending] = []
     try:
         found = check_regions(engine, rec, arns, _now(engine), result)
-        if not found:
-            return result
-        point = max(found, key=points.recency)
-        result.recovery_point = point.arn
-        result.restored_from = f"{point.vault_name} ({point.account} {point.region})"
-        engine.say(f"drill {rec.cluster}: restoring {point.arn} ({point.region})")
-        if rec.multi_region:
-            promised = rec.promised_copy(point.region, rec.peer_of(point.region))
-            result.peer_copy = ensure_peer_copy(engine, rec, point, copy=True)
-            if result.peer_copy == "copied" and promised is not None:
-                result.failures.append(f"{rec.peer_of(point.region)}: the copy the policy promises into "
-                                       f"{promised.vault_name} was not there; the drill copied it")
-        started = engine.clock.now()
-        meta = engine.metadata(rec, point, multi_region=rec.multi_region, deletion_protection=False)
-        job = _Pending(point.account, point.region)
-        pending.append(job)
-        job.job = engine.start_restore(point, meta)
-        result.restore_job = job.job
-        if engine.dry_run:
-            return result
-        created = engine.wait_restore(point.account, point.region, job.job)
-        _created(engine, job, point.region, created)
-        tags = {DRILL_TAG: options.run_id, POLICY_TAG: engine.pr.policy, SOURCE_TAG: rec.cluster,
-                STARTED_TAG: _now(engine).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        for region, arn in job.arns:
-            engine.tag(point.account, region, arn, tags)
-        result.restored = [engine.wait_active(point.account, region, arn) for region, arn in job.arns]
-        result.rto_seconds = round(engine.clock.now() - started, 1)
-        engine.say(f"drill {rec.cluster}: ACTIVE after {result.rto_seconds:.0f} s")
-        if options.probe is not None:
-            for c in result.restored:
-                result.probe = options.probe(engine, point.account, c)
-                if not result.probe.startswith("ok"):
-                    result.failures.append(f"probe of {c.identifier}: {result.probe}")
+        if found:
+            _restore(engine, rec, max(found, key=points.recency), options, result=result, pending=pending)
     except RecoveryError as exc:
         result.failures.append(str(exc))
     except WaitTimeout as exc:
@@ -182,6 +150,42 @@ def drill_cluster(engine: Engine, rec: Recovery, arns: Mapping[str, str], option
             raise
     _cleanup(engine, pending, options, result)
     return result
+
+
+def _restore(engine: Engine, rec: Recovery, point: Point, options: Options, *, result: DrillResult,
+             pending: list[_Pending]) -> None:
+    """Restore ``point`` (copying it to the peer Region first where needed), tag, wait, probe."""
+    result.recovery_point = point.arn
+    result.restored_from = f"{point.vault_name} ({point.account} {point.region})"
+    engine.say(f"drill {rec.cluster}: restoring {point.arn} ({point.region})")
+    if rec.multi_region:
+        promised = rec.promised_copy(point.region, rec.peer_of(point.region))
+        result.peer_copy = ensure_peer_copy(engine, rec, point, copy=True)
+        if result.peer_copy == "copied" and promised is not None:
+            result.failures.append(f"{rec.peer_of(point.region)}: the copy the policy promises into "
+                                   f"{promised.vault_name} was not there; the drill copied it")
+    started = engine.clock.now()
+    meta = engine.metadata(rec, point, multi_region=rec.multi_region, deletion_protection=False)
+    job = _Pending(point.account, point.region)
+    pending.append(job)
+    job.job = engine.start_restore(point, meta)
+    result.restore_job = job.job
+    if engine.dry_run:
+        return
+    created = engine.wait_restore(point.account, point.region, job.job)
+    _created(engine, job, point.region, created)
+    tags = {DRILL_TAG: options.run_id, POLICY_TAG: engine.pr.policy, SOURCE_TAG: rec.cluster,
+            STARTED_TAG: _now(engine).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    for region, arn in job.arns:
+        engine.tag(point.account, region, arn, tags)
+    result.restored = [engine.wait_active(point.account, region, arn) for region, arn in job.arns]
+    result.rto_seconds = round(engine.clock.now() - started, 1)
+    engine.say(f"drill {rec.cluster}: ACTIVE after {result.rto_seconds:.0f} s")
+    if options.probe is not None:
+        for c in result.restored:
+            result.probe = options.probe(engine, point.account, c)
+            if not result.probe.startswith("ok"):
+                result.failures.append(f"probe of {c.identifier}: {result.probe}")
 
 
 def _created(engine: Engine, job: _Pending, region: str, arn: str) -> None:
