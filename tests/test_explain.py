@@ -17,11 +17,11 @@ import pytest
 from botocore.stub import Stubber
 
 from generator.cli import main
-from generator.insight import backup_now as bn
 from generator.insight.explain import Gap, explain, typed_policy
 from generator.insight.explain_render import render
 from generator.insight.graph import build_graph, to_dot, to_mermaid
 from generator.insight.runbook import runbook
+from generator.recovery import backup_now as bn
 from tests.awscli_check import aws_calls
 from tests.golden_explain import GOLDEN, INPUTS, expected_files, read_tree
 
@@ -489,7 +489,7 @@ def test_backup_now_cli_prints_job_ids(monkeypatch: pytest.MonkeyPatch) -> None:
         "BackupVaultName": "retail-local",
         "ResourceArn": "arn:aws:dsql:us-east-1:046523187790:cluster/h4kq2m9x7c3v5b8n1p6r0t2w4y",
         "IamRoleArn": "arn:aws:iam::046523187790:role/retail-backup", "Lifecycle": {"DeleteAfterDays": 90}})
-    monkeypatch.setattr(bn, "boto3_factory", lambda profile=None: stubs)
+    monkeypatch.setattr(bn, "boto3_factory", lambda *a, **k: stubs)
     code, out, err = run(["backup-now", str(ADOPTED), "pos-legacy"])
     assert code == 0, err
     assert out == "us-east-1\tjob-42\tretail-local\t-\n"
@@ -500,7 +500,7 @@ def test_backup_now_refuses_credentials_of_another_account(monkeypatch: pytest.M
     stubs = Stubs()
     stubs.stub("sts", "us-east-1").add_response(
         "get_caller_identity", {"Account": "999999999999", "Arn": "arn:aws:iam::999999999999:user/x", "UserId": "x"})
-    monkeypatch.setattr(bn, "boto3_factory", lambda profile=None: stubs)
+    monkeypatch.setattr(bn, "boto3_factory", lambda *a, **k: stubs)
     code, _, err = run(["backup-now", str(ADOPTED), "pos-legacy"])
     assert code == 1 and "credentials are for account 999999999999" in err
 
@@ -510,7 +510,7 @@ def test_backup_now_aws_error_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
     stubs.stub("sts", "us-east-1").add_response(
         "get_caller_identity", {"Account": "046523187790", "Arn": "arn:aws:iam::046523187790:user/x", "UserId": "x"})
     stubs.stub("backup", "us-east-1").add_client_error("start_backup_job", "AccessDeniedException", "nope")
-    monkeypatch.setattr(bn, "boto3_factory", lambda profile=None: stubs)
+    monkeypatch.setattr(bn, "boto3_factory", lambda *a, **k: stubs)
     code, _, err = run(["backup-now", str(ADOPTED), "pos-legacy"])
     assert code == 1 and "AccessDeniedException" in err and "Traceback" not in err
 

@@ -1,4 +1,5 @@
-"""The insight commands: ``explain``, ``runbook`` and ``backup-now``.
+"""The insight commands: ``explain``, ``runbook`` and ``backup-now`` (which acts through
+:mod:`generator.recovery.backup_now`).
 
 Exit codes: 0 ok, 1 the policy is invalid
 (or an unknown cluster, or AWS refused a request), 2 usage error (a missing tool or optional extra too),
@@ -52,8 +53,9 @@ examples:
 
 Starts one AWS Backup job per Region of the cluster (vault, role and retention of the first rule that backs
 it up there) and prints the job IDs. Needs boto3: pip install 'dsql-backup[aws]'. Credentials come from the
-usual AWS chain (or --profile) and must be for the cluster's account. Exit codes: 0 jobs started, 1 invalid
-policy, unknown cluster or AWS error, 2 usage error (or boto3 missing).
+usual AWS chain (or --profile); when they are for another account, the cluster account's role_arn from the
+policy is assumed (--no-assume-role: never), and the result must be the cluster's account. Exit codes: 0 jobs
+started, 1 invalid policy, unknown cluster or AWS error, 2 usage error (or boto3 missing).
 """
 
 
@@ -85,7 +87,10 @@ def add_parsers(sub: Subparsers, common: Parser) -> None:
                    help="the cluster's ARN in a Region (repeat per Region; adopted clusters need none)")
     b.add_argument("--terraform-outputs", metavar="FILE", help="JSON of 'terraform output -json' of the root "
                    "that created the cluster (its cluster_arns output)")
-    b.add_argument("--profile", help="AWS profile for the cluster's account")
+    b.add_argument("--profile", help="AWS profile of the base credentials (the cluster's account, or one that may "
+                   "assume the account's role_arn)")
+    b.add_argument("--no-assume-role", action="store_true", help="never assume the account's role_arn")
+    b.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to URL (an emulator)")
     b.add_argument("--dry-run", action="store_true", help="print the StartBackupJob requests and call nothing")
 
 
@@ -168,7 +173,7 @@ def cmd_runbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_backup_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
-    from generator.insight import backup_now as bn
+    from generator.recovery import backup_now as bn
 
     arns: dict[str, str] = {}
     for item in args.arn:
@@ -196,7 +201,8 @@ def cmd_backup_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write(f"{r.region}: StartBackupJob {json.dumps(dict(r.params), sort_keys=True)}\n")
             return EXIT_OK
         try:
-            factory = bn.boto3_factory(args.profile)
+            factory = bn.boto3_factory(policy, args.cluster, profile=args.profile, endpoint_url=args.endpoint_url,
+                                       assume_role=not args.no_assume_role)
         except ImportError:
             err.write("dsql-backup: error: backup-now needs boto3: pip install 'dsql-backup[aws]'\n")
             return EXIT_USAGE
@@ -209,7 +215,7 @@ def cmd_backup_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _start(policy: Any, cluster: str, requests: Any, factory: Any, *, out: TextIO, err: TextIO) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from generator.insight import backup_now as bn
+    from generator.recovery import backup_now as bn
 
     try:
         bn.check_account(policy, cluster, factory)

@@ -1,8 +1,9 @@
 """AWS clients per account and Region for ``restore`` and ``drill`` (boto3, the ``aws`` extra).
 
-An account with a ``role_arn`` in the policy is reached by assuming that role (the role Terraform uses
-there, with its ``external_id``) from the base credentials (``--profile`` or the usual chain); an account
-without one, or every account under ``--no-assume-role``, uses the base credentials as they are. Before the
+The base credentials (``--profile`` or the usual chain) are used as they are in their own account. Another
+account with a ``role_arn`` in the policy is reached by assuming that role (the role Terraform uses there,
+with its ``external_id``); an account without one, or every account under ``--no-assume-role``, gets the
+base credentials as they are (and the check below refuses them). Before the
 first call in an account the credentials are checked with ``sts:GetCallerIdentity``: restoring in the
 wrong account is refused.
 
@@ -101,10 +102,16 @@ def boto3_make(accounts: Mapping[str, Access], *, profile: str | None = None, en
 
     base = boto3.Session(profile_name=profile)
     sessions: dict[str, Any] = {}
+    own: list[str] = []  # the base credentials' account, asked once
 
     def session(account: str, region: str) -> Any:
         a = accounts[account]
         if not assume_roles or not a.role_arn:
+            return base
+        if not own:
+            sts = base.client("sts", region_name=region, endpoint_url=endpoint_url)
+            own.append(str(sts.get_caller_identity()["Account"]))
+        if own[0] == a.account_id:  # already in that account (a profile for it): no role to assume
             return base
         if account not in sessions:
             sessions[account] = _assumed(base, region, endpoint_url, a, session_name)

@@ -101,13 +101,20 @@ def start_backup_jobs(requests: tuple[BackupRequest, ...], factory: ClientFactor
     return tuple(started)
 
 
-def boto3_factory(profile: str | None = None) -> ClientFactory:
-    """Clients from a boto3 session; ``ImportError`` when boto3 is not installed."""
-    import boto3
+def boto3_factory(policy: Policy, cluster: str, *, profile: str | None = None, endpoint_url: str | None = None,
+                  assume_role: bool = True) -> ClientFactory:
+    """Clients in the cluster's account, reached as ``restore`` and ``drill`` reach it (the account's
+    ``role_arn`` is assumed when the base credentials are for another account); ``ImportError`` when boto3
+    is not installed."""
+    from generator.insight.recovery_sites import Access
+    from generator.recovery.clients import boto3_make
 
-    session = boto3.Session(profile_name=profile)
+    account = policy.clusters[cluster].account
+    a = policy.accounts[account]
+    make = boto3_make({account: Access(a.id, a.role_arn, a.external_id)}, profile=profile,
+                      endpoint_url=endpoint_url, assume_roles=assume_role, session_name="dsql-backup-backup-now")
 
-    def make(service: str, region: str) -> Any:
-        return session.client(service, region_name=region)
+    def factory(service: str, region: str) -> Any:
+        return make(service, region, account)
 
-    return make
+    return factory
