@@ -59,15 +59,7 @@ def moto() -> Iterator[MotoServer]:
 
 def client(moto: MotoServer, service: str, region: str, role_arn: str | None = None) -> Any:
     """A boto3 client of the emulator, as moto's default account or as the account of ``role_arn``."""
-    import boto3
-
-    kw: dict[str, Any] = {"endpoint_url": moto.url, "region_name": region, "aws_access_key_id": "testing",
-                          "aws_secret_access_key": "testing"}
-    if role_arn:
-        creds = boto3.client("sts", **kw).assume_role(RoleArn=role_arn, RoleSessionName="e2e-check")["Credentials"]
-        kw.update(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                  aws_session_token=creds["SessionToken"])
-    return boto3.client(service, **kw)
+    return moto.client(service, region, role_arn)
 
 
 def dsb(*args: str) -> tuple[int, str, str]:

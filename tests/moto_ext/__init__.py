@@ -1,7 +1,8 @@
 """Test-only extension of moto's server (measured against moto 5.2.5) for the end-to-end tests.
 
 moto implements 17 of AWS Backup's operations; the compiled roots need more. This module adds, before a
-:class:`moto.server.ThreadedMotoServer` starts, exactly what ``tests/e2e/policy.yaml`` needs, shaped by
+:class:`moto.server.ThreadedMotoServer` starts, exactly what ``tests/e2e/policy.yaml`` and the restore and
+drill tests need, shaped by
 botocore's service model (``botocore/data/backup/2018-11-15/service-2.json``): the same HTTP methods and
 paths the Go SDK sends and the same request/response member names. moto routes a request to an action
 through that model, so each operation only needs a route (when moto has none) and a method on
@@ -16,7 +17,90 @@ Added (AWS Backup):
 * Put/Get/DeleteBackupVaultAccessPolicy ``/backup-vaults/{backupVaultName}/access-policy``;
 * Put/Get/DeleteBackupVaultNotifications ``/backup-vaults/{backupVaultName}/notification-configuration``;
 * UpdateRegionSettings/DescribeRegionSettings ``PUT|GET /account-settings``;
-* UpdateGlobalSettings/DescribeGlobalSettings ``PUT|GET /global-settings``.
+* UpdateGlobalSettings/DescribeGlobalSettings ``PUT|GET /global-settings``;
+* jobs and recovery points of Aurora DSQL clusters (tests/moto_ext/jobs.py), below.
+
+Added (AWS Backup jobs; responses hold only members of the model's output shapes):
+
+* StartBackupJob ``PUT /backup-jobs``: the vault must exist (ResourceNotFoundException); ResourceArn must be
+  a DSQL cluster ARN of this account and Region (InvalidParameterValueException otherwise) of an existing
+  cluster (ResourceNotFoundException). It creates the job and, at once, its recovery point
+  ``arn:aws:backup:{region}:{account}:recovery-point:{UUID upper}`` with Status CREATING, ResourceType
+  ``DSQL``, ResourceName the cluster identifier, CreationDate the job's, Lifecycle of the request and
+  CalculatedLifecycle (DeleteAt, MoveToColdStorageAt) from them; it turns COMPLETED when the job completes and is
+  removed if the job fails. RecoveryPointTags tag it (ListTags). Not supported: IdempotencyToken; the
+  start and completion windows are not enforced.
+* DescribeBackupJob ``GET /backup-jobs/{backupJobId}``, ListBackupJobs ``GET /backup-jobs/``.
+* ListRecoveryPointsByBackupVault ``GET /backup-vaults/{backupVaultName}/recovery-points/``,
+  ListRecoveryPointsByResource ``GET /resources/{resourceArn}/recovery-points/`` (this account and Region),
+  DescribeRecoveryPoint and DeleteRecoveryPoint ``GET|DELETE /backup-vaults/{backupVaultName}/recovery-points/
+  {recoveryPointArn}`` (deleting one that is not COMPLETED: InvalidResourceStateException; it goes at once),
+  GetRecoveryPointRestoreMetadata ``GET .../recovery-points/{recoveryPointArn}/restore-metadata``: always
+  ``{"regionalConfig": "[{\"region\": \"<its Region>\", \"isDeletionProtectionEnabled\": true}]"}``.
+  ListBackupVaults and DescribeBackupVault count NumberOfRecoveryPoints.
+* StartCopyJob ``PUT /copy-jobs``: the source vault and the recovery point in it must exist
+  (ResourceNotFoundException) and be COMPLETED (InvalidRequestException); DestinationBackupVaultArn must be a
+  vault ARN (InvalidParameterValueException), in any account and Region. A missing destination vault fails the
+  job (AWS reports copy failures in the job), StatusMessage ``Copy job failed: destination backup vault {name}
+  does not exist in account {account} Region {region}``. On completion the destination vault holds an identical
+  copy: a new recovery point ARN of the destination's account and Region with the same ResourceArn,
+  ResourceType, ResourceName and CreationDate, SourceBackupVaultArn the source vault, Lifecycle of the request;
+  the job's DestinationRecoveryPointArn names it. Vault access policies are not enforced.
+* DescribeCopyJob ``GET /copy-jobs/{copyJobId}`` (``{"CopyJob": ...}``), ListCopyJobs ``GET /copy-jobs/`` (in
+  the account and Region of the source).
+* StartRestoreJob ``PUT /restore-jobs``: the recovery point must be of this account and Region
+  (InvalidParameterValueException), exist (ResourceNotFoundException; any vault) and be COMPLETED
+  (InvalidRequestException); IamRoleArn is required (MissingParameterValueException); Metadata
+  ``regionalConfig`` and ``peerRegion`` must be JSON (InvalidParameterValueException). On completion it creates
+  a new DSQL cluster in this account and Region: deletion protection ``isDeletionProtectionEnabled`` (a
+  boolean or "true"/"false"; default true, as AWS) and KMS key ``kmsKeyId`` of the ``regionalConfig`` entry of
+  its Region (a JSON list of ``{region, isDeletionProtectionEnabled, kmsKeyId}``), the source cluster's tags
+  when CopySourceTagsToRestoredResource and that cluster still exists; CreatedResourceArn names it.
+  Multi-Region (``useMultiRegionOrchestration`` "true", ``witnessRegion``, ``peerRegion`` a JSON list holding
+  the one OTHER peer Region, ``regionalConfig`` an entry per peer): the job fails unless the peer Region holds,
+  in a vault of the same account, a COMPLETED recovery point with the same ResourceArn and CreationDate (an
+  identical copy); StatusMessage ``Multi-Region restore needs an identical copy of recovery point {arn}
+  (resource {resource}, created {iso time}) in a backup vault of account {account} in the peer Region {peer};
+  there is none``. It also fails when peerRegion contains the job's Region (``peerRegion [...] contains the
+  Region of the restore job (r); it names the other peer Region only``), names other than one Region, the
+  witness is a peer or missing, regionalConfig names a Region that is not a peer, or peerRegion/witnessRegion
+  come without useMultiRegionOrchestration. On completion it creates a cluster in each peer Region, both with
+  multiRegionProperties ``{"witnessRegion": w, "clusters": [ARN here, ARN in the peer]}``; CreatedResourceArn
+  is the cluster of the job's Region.
+* DescribeRestoreJob ``GET /restore-jobs/{restoreJobId}`` (with SourceResourceArn, RecoveryPointCreationDate),
+  ListRestoreJobs ``GET /restore-jobs/``.
+
+Lists filter by every ``By*`` query parameter of the model: a string ``ByX`` keeps items whose member X
+equals it (ByDestinationVaultArn: DestinationBackupVaultArn), ``ByCreatedAfter|Before`` and
+``ByCompleteAfter|Before`` bound CreationDate and CompletionDate (inclusive, to the millisecond); they list
+oldest first, MaxResults and NextToken page. Times are kept to the millisecond.
+
+Jobs advance one step per Describe* call of the job, and only then (a list shows a job as its last Describe
+left it): StartXJob leaves it CREATED (restore: PENDING), PercentDone "0.0"; the 1st Describe makes it
+RUNNING, "50.00"; the 2nd COMPLETED, "100.0", CompletionDate set, its effect (the recovery point completed, the
+copy, the clusters) done. A job whose check fails (copy: the destination vault missing; restore: the
+multi-Region rules above; a deleted source) ends FAILED with its StatusMessage at the Describe that notices it,
+normally the 1st. A job's state, recovery points and clusters live with the backends of its account and Region,
+so moto's reset wipes them.
+
+Fault injection (test only, not AWS): ``POST {url}/moto-api/dsql-backup/faults`` with a JSON object queues a
+fault (400 ``{"error": ...}`` if malformed), ``GET`` returns the queue ``{"jobs": [...], "calls": [...]}``,
+``DELETE`` empties it; ``MotoServer.fault(...)``, ``faults()`` and ``clear_faults()`` call it, and
+``MotoServer.reset()`` (any ``/moto-api/reset``) empties it too. Faults live in the server process, for
+every account and Region; each is used by the next ``times`` (default 1) matching jobs or calls, in order:
+
+* ``{"job": "backup"|"copy"|"restore", "state": S, "message": M, "effect": bool}``: the next job of the kind
+  ends in S at the Describe that would complete it, StatusMessage M (default ``Injected S``); with effect
+  its effect is done first (recovery point completed, copy made, clusters created), without it there is
+  none (a backup's recovery point is removed). S: backup FAILED|ABORTED|EXPIRED|PARTIAL, copy FAILED|PARTIAL,
+  restore FAILED|ABORTED (the model's states; a copy cannot be ABORTED).
+* ``{"job": kind, "stall": true}``: the job stays RUNNING for ever; ``{"job": kind, "delay": N}``: it stays
+  RUNNING for N more Describe calls, then completes (a slow restore: its cluster appears late). These combine
+  with ``state``.
+* ``{"operation": "StartRestoreJob", "message": M}``: the next call of that AWS Backup or Aurora DSQL
+  operation (any in their botocore models, e.g. ListRecoveryPointsByBackupVault, DeleteCluster) answers
+  HTTP 403 ``{"__type": "AccessDeniedException", "message": M}`` (boto3: ClientError, Code
+  AccessDeniedException) and does nothing.
 
 Fixed:
 
@@ -27,9 +111,10 @@ Fixed:
 * CreateServiceLinkedRole for ``dsql.amazonaws.com``: moto would name the role ``AWSServiceRoleFordsql``;
   AWS names it ``AWSServiceRoleForAuroraDsql`` (Aurora DSQL User Guide, "Using service-linked roles").
 
-Not added (the fixture avoids them): restore testing, audit frameworks, DSQL multi-Region peering (the
-AWS provider 5.100.0 panics creating ``aws_dsql_cluster_peering`` against moto, and moto reports
-multi-Region clusters ACTIVE instead of PENDING_SETUP).
+Not added (the fixture and the tests avoid them): backup and restore of resources other than DSQL clusters,
+restore testing, audit frameworks, logically air-gapped vaults, StopBackupJob, composite (parent and child)
+jobs, DSQL multi-Region peering (the AWS provider 5.100.0 panics creating ``aws_dsql_cluster_peering``
+against moto, and moto reports multi-Region clusters ACTIVE instead of PENDING_SETUP).
 """
 
 from __future__ import annotations
@@ -50,6 +135,7 @@ DSQL_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1",
                 "eu-central-1", "ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ca-central-1"]
 
 REPO = Path(__file__).resolve().parent.parent.parent
+FAULTS_PATH = "/moto-api/dsql-backup/faults"  # test only (not AWS): see "Fault injection" above
 _patched = False
 
 
@@ -224,6 +310,9 @@ def patch_moto() -> None:  # noqa: PLR0915 (one flat list of added operations)
         state = _ext(backend(self))
         return json.dumps({"GlobalSettings": state["global"], "LastUpdateTime": state["global_updated"]})
 
+    from tests.moto_ext import jobs
+
+    jobs.patch()
     for fn in (list_tags, update_backup_plan, create_backup_selection, get_backup_selection,
                delete_backup_selection, list_backup_selections, put_backup_vault_access_policy,
                get_backup_vault_access_policy, delete_backup_vault_access_policy, put_backup_vault_notifications,
@@ -243,14 +332,16 @@ class MotoServer:
     """moto with this extension on 127.0.0.1 and a free port, in a process of its own (``python -m
     tests.moto_ext PORT``): the server's request threads never compete with the test process for its GIL."""
 
-    def __init__(self) -> None:
+    def __init__(self, iam_managed_policies: bool = True) -> None:
+        self.iam_managed_policies = iam_managed_policies  # off: each reset costs ~2 s less (no IAM policy load)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop); the server output, shown on failure
 
     def start(self, timeout: float = 60.0) -> MotoServer:
-        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}  # the backup role attaches managed policies
+        # the backup role of the compiled roots attaches managed policies
+        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": str(self.iam_managed_policies).lower()}
         self._process = subprocess.Popen([sys.executable, "-m", "tests.moto_ext", str(self.port)], cwd=REPO,
                                          env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + timeout
@@ -270,10 +361,56 @@ class MotoServer:
         return self._log.read().decode(errors="replace")[-4000:]
 
     def reset(self) -> None:
-        """Wipe every backend (moto keeps deleted plan names reserved, so each scenario starts clean)."""
+        """Wipe every backend and the queued faults (moto keeps deleted plan names reserved, so each scenario
+        starts clean)."""
+        self._request("POST", "/moto-api/reset")
+
+    def client(self, service: str, region: str, role_arn: str | None = None) -> Any:
+        """A boto3 client of this server, as moto's default account or as the account of ``role_arn`` (assumed
+        through STS)."""
+        import boto3
+
+        kw: dict[str, Any] = {"endpoint_url": self.url, "region_name": region, "aws_access_key_id": "testing",
+                              "aws_secret_access_key": "testing"}
+        if role_arn:
+            creds = boto3.client("sts", **kw).assume_role(RoleArn=role_arn, RoleSessionName="e2e-check")[
+                "Credentials"]
+            kw.update(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                      aws_session_token=creds["SessionToken"])
+        return boto3.client(service, **kw)
+
+    def fault(self, *, job: str | None = None, operation: str | None = None, state: str | None = None,
+              message: str | None = None, effect: bool = False, stall: bool = False, delay: int = 0,
+              times: int = 1) -> None:
+        """Queue a test-only fault in the server (see the module docstring, "Fault injection"); ValueError if
+        the server refuses it."""
+        spec: dict[str, Any] = {"job": job, "operation": operation, "state": state, "message": message,
+                                "effect": effect or None, "stall": stall or None, "delay": delay or None,
+                                "times": times}
+        self._request("POST", FAULTS_PATH, {k: v for k, v in spec.items() if v is not None})
+
+    def faults(self) -> dict[str, list[dict[str, Any]]]:
+        """The queued faults: {"jobs": [...], "calls": [...]}, each with the uses ("times") it has left."""
+        queued: dict[str, list[dict[str, Any]]] = self._request("GET", FAULTS_PATH)
+        return queued
+
+    def clear_faults(self) -> None:
+        self._request("DELETE", FAULTS_PATH)
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        import urllib.error
         import urllib.request
 
-        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=30)
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as e:
+            if e.code == 400:
+                raise ValueError(json.loads(e.read()).get("error")) from None
+            raise
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
