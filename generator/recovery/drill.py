@@ -23,11 +23,11 @@ from typing import Any
 
 from generator.insight.recovery_sites import PolicyRecovery, Recovery
 from generator.recovery import points
-from generator.recovery.engine import Engine, NewCluster, identifier
+from generator.recovery.engine import DONE, Engine, NewCluster, identifier
 from generator.recovery.errors import RecoveryError, from_client_error
 from generator.recovery.points import Point
 from generator.recovery.restore import ensure_peer_copy
-from generator.recovery.wait import WaitTimeout
+from generator.recovery.wait import WaitTimeout, poll
 
 DRILL_TAG = "dsql-backup:drill"  # value: the drill's run ID
 POLICY_TAG = "dsql-backup:policy"
@@ -216,16 +216,17 @@ def _await_late_cluster(engine: Engine, job: _Pending, options: Options, result:
     """A restore job that had not finished when the drill stopped may still create a cluster: wait for it
     (up to ``cleanup_wait_seconds``) so that cluster is deleted too."""
     assert job.job is not None
+    name = job.job
     try:
-        doc = engine.restore_job(job.account, job.region, job.job)
-        if doc.get("Status") in ("FAILED", "ABORTED", "EXPIRED"):
-            return
-        engine.say(f"waiting up to {options.cleanup_wait_seconds:.0f} s for restore job {job.job} to finish, "
-                   "to delete what it creates")
-        arn = engine.wait_restore(job.account, job.region, job.job, timeout=options.cleanup_wait_seconds)
-        _created(engine, job, job.region, arn)
-    except RecoveryError:
-        return  # the job failed: it created nothing
+        doc = engine.restore_job(job.account, job.region, name)
+        if doc.get("Status") not in DONE:
+            engine.say(f"waiting up to {options.cleanup_wait_seconds:.0f} s for restore job {name} to finish, "
+                       "to delete what it creates")
+            doc = poll(f"restore job {name}", lambda: engine.restore_job(job.account, job.region, name),
+                       lambda d: d.get("Status") in DONE, timeout=options.cleanup_wait_seconds,
+                       interval=engine.poll_seconds, clock=engine.clock)
+        if doc.get("CreatedResourceArn"):  # a failed or aborted job may have created one too
+            _created(engine, job, job.region, str(doc["CreatedResourceArn"]))
     except (WaitTimeout, KeyboardInterrupt, Exception) as exc:
         why = f"restore job {job.job} in {job.account} {job.region} had not finished ({exc or 'interrupted'})"
         result.cleanup.append(f"left {why}")
