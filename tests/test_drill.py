@@ -478,3 +478,17 @@ def test_region_narrows_the_drill_and_nothing_to_drill_fails(stubs: Stubs, acme_
                      "--arn", f"orders/us-east-1={ORDERS}", "--arn", f"ledger/us-east-1={LEDGER_E1}")
     assert rc == 1 and "orders: us-east-1: no completed recovery point" in out
     assert "ledger: us-east-2: the cluster's ARN is not known" in out  # multi-Region: drilled whole
+
+
+def test_dry_run_makes_the_reads_and_prints_the_restore(stubs: Stubs, acme_policy: str) -> None:
+    orders_newest(stubs, FRESH)
+    rc, out, err = run(acme_policy, "--cluster", "orders", "--arn", f"orders/us-east-1={ORDERS}", "--dry-run")
+    assert rc == 0, out + err
+    assert "call backup:ListRecoveryPointsByBackupVault in app us-east-1" in err
+    line = next(x for x in err.splitlines() if x.startswith("would call backup:StartRestoreJob in app us-east-1 "))
+    params = json.loads(line.split(" us-east-1 ", 1)[1])
+    assert json.loads(params["Metadata"]["regionalConfig"]) == [
+        {"region": "us-east-1", "isDeletionProtectionEnabled": False}]
+    assert not any(c.startswith(("backup:Start", "dsql:")) for c in stubs.calls), stubs.calls
+    assert "dry run: nothing was changed" in err
+    stubs.assert_done()

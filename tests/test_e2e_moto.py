@@ -7,6 +7,8 @@ One scenario, in order (each step needs the state the previous one left):
    other root of its wave and the earlier waves are applied, exit 1;
 2. the broken file removed, plan: no changes anywhere (terraform applied the rest of the failed root;
    no perpetual diff), exit 0;
+   then what was applied restores: ``backup-now``, ``restore --latest`` and ``drill`` of payments-db, with
+   the cluster ARNs from ``terraform output``, the compiled vault and role, through the account's role_arn;
 3. a one-cluster edit, planned with ``--affected`` the previous manifest: exactly one root is planned,
    with exactly the expected changes and risk classes (destructive, coverage), exit 2;
 4. that edit plus a retention decrease and a new compliance lock: every risk class, ``--fail-on
@@ -102,6 +104,46 @@ def risky_edit(text: str) -> str:
         "      acknowledge: compliance-lock-is-irreversible\n    notifications:", 1)
 
 
+def recovered(policy: Path, work: Path, moto: MotoServer, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from generator.terraform.discovery import find_terraform
+
+    state = work / ".emulator" / "payments"  # emulator runs keep their state in working copies
+    done = subprocess.run([str(find_terraform(os.environ)), f"-chdir={state}", "output", "-json"],
+                          capture_output=True, text=True, check=True, timeout=120)
+    outputs = tmp_path / "payments-outputs.json"
+    outputs.write_text(done.stdout, encoding="utf-8")
+    aws = ("--terraform-outputs", str(outputs), "--endpoint-url", moto.url)
+    env = pytest.MonkeyPatch()  # the CLI's base credentials: the management account (moto's default)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    try:
+        rc, out, err = dsb("backup-now", str(policy), "payments-db", *aws)  # as payments, through its role_arn
+        assert rc == 0, err
+        region, job = out.split("\t")[:2]
+        backup = client(moto, "backup", region, "arn:aws:iam::333333333333:role/deployer")
+        assert [backup.describe_backup_job(BackupJobId=job)["State"] for _ in range(2)][-1] == "COMPLETED"
+        dsql = client(moto, "dsql", "us-east-1", "arn:aws:iam::333333333333:role/deployer")
+        before = {c["arn"] for c in dsql.list_clusters()["clusters"]}
+        rc, out, err = dsb("restore", str(policy), "payments-db", "--latest", "--yes", "--poll-seconds", "0", *aws)
+        assert rc == 0, err
+        restored = out.split("\t")[1]
+        assert restored.startswith("arn:aws:dsql:us-east-1:333333333333:cluster/") and restored not in before
+        assert dsql.get_cluster(identifier=restored.rsplit("/", 1)[1])["tags"]["tier"] == "gold"  # source's tags
+        rc, out, err = dsb("drill", str(policy), "--cluster", "payments-db", "--poll-seconds", "0",
+                           "--json", str(tmp_path / "drill.json"), *aws)
+        assert rc == 0, out + err
+        doc = json.loads((tmp_path / "drill.json").read_text(encoding="utf-8"))
+        (drilled,) = doc["drills"][0]["restored"]
+        assert doc["drills"][0]["passed"] and doc["drills"][0]["cleanup"] == [f"deleted {drilled['arn']}"]
+        with pytest.raises(dsql.exceptions.ResourceNotFoundException):  # deleted (moto forgets it at once)
+            dsql.get_cluster(identifier=drilled["identifier"])
+    finally:
+        env.undo()
+
+
 def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ordered scenario)
     moto: MotoServer, tmp_path: Path) -> None:
     policy = tmp_path / "e2e.yaml"
@@ -146,6 +188,11 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
     assert {"AWSServiceRoleForAuroraDsql", "e2e-backup"} <= roles["backup"], roles
     assert "AWSServiceRoleForAuroraDsql" not in roles["payments"], roles
     shutil.copy(work / "manifest.json", tmp_path / "base-manifest.json")
+
+    # 2b. what was applied restores: payments-db backed up on demand, restored, drilled (tests/
+    #     test_recovery_moto.py covers every path of restore and drill; here, the compiled roles, vaults and
+    #     terraform outputs they rely on)
+    recovered(policy, work, moto, tmp_path)
 
     # 3. a one-cluster edit: --affected plans exactly one root, with exactly the expected changes and risks
     policy.write_text(one_cluster_edit(POLICY), encoding="utf-8")

@@ -271,6 +271,22 @@ def test_drill_failures_leave_no_cluster(world: World, tmp_path: Path, fault: di
     assert world.live() == before
 
 
+def test_drill_fails_when_the_newest_backup_is_older_than_the_rpo(world: World, tmp_path: Path) -> None:
+    """30 hours after the last backup (the emulator's recovery points made older), the daily rule's promise
+    (24 h, plus the default start window of 1 h) is broken: the drill fails, and still restores and deletes."""
+    before = world.live()
+    assert world.moto.age_recovery_points(30) > 0
+    try:
+        rc, out, _, doc = drill(world, tmp_path, "--cluster", "orders")
+    finally:
+        world.moto.age_recovery_points(-30)
+    assert rc == 1
+    assert "us-east-1: the newest recovery point is 30.0 hours old; the policy promises at most 25" in out
+    (check,) = doc["drills"][0]["checks"]
+    assert check["ok"] is False and check["allowed_hours"] == 25
+    assert len(doc["drills"][0]["restored"]) == 1 and world.live() == before
+
+
 def test_drill_copy_job_failure(world: World, tmp_path: Path) -> None:
     """A fresh backup of ledger in us-east-1 has no copy in us-east-2 yet; the drill's copy job fails."""
     world.backup_now("ledger")

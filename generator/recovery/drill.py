@@ -7,7 +7,8 @@ Per cluster (declared, or found in AWS by a plan's tag selection):
    missing or late backup fails the drill;
 2. restore the newest of them into a new cluster without deletion protection (multi-Region clusters as
    multi-Region, with the peer copy found or made first: a copy the policy promises and that is not there
-   fails the drill), tag the new clusters as a drill, wait until they are ACTIVE: that time is the RTO;
+   fails the drill), tag the new clusters as a drill, wait until they are ACTIVE: the time from the start
+   (with a copy the restore waits for) is the RTO;
 3. optionally probe them with SQL;
 4. delete every cluster the drill created, also on failure, timeout and interrupt. A restore job still
    running then is waited for (``cleanup_wait``) so that its cluster can be deleted too; what cannot be
@@ -158,13 +159,13 @@ def _restore(engine: Engine, rec: Recovery, point: Point, options: Options, *, r
     result.recovery_point = point.arn
     result.restored_from = f"{point.vault_name} ({point.account} {point.region})"
     engine.say(f"drill {rec.cluster}: restoring {point.arn} ({point.region})")
+    started = engine.clock.now()  # the RTO counts a copy the restore has to wait for
     if rec.multi_region:
         promised = rec.promised_copy(point.region, rec.peer_of(point.region))
         result.peer_copy = ensure_peer_copy(engine, rec, point, copy=True)
         if result.peer_copy == "copied" and promised is not None:
             result.failures.append(f"{rec.peer_of(point.region)}: the copy the policy promises into "
                                    f"{promised.vault_name} was not there; the drill copied it")
-    started = engine.clock.now()
     meta = engine.metadata(rec, point, multi_region=rec.multi_region, deletion_protection=False)
     job = _Pending(point.account, point.region)
     pending.append(job)

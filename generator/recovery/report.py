@@ -111,7 +111,7 @@ def as_markdown(run: Run) -> str:
     verdict = "passed" if run.passed else "FAILED"
     lines = [f"## dsql-backup restore drill: {verdict}", "",
              f"Policy `{run.policy}`, run `{run.run_id}`, {run.started} to {run.finished}: {passed} of "
-             f"{len(run.results)} cluster(s) restored and checked" + (", **interrupted**" if run.interrupted else "")
+             f"{len(run.results)} cluster(s) passed" + (", **interrupted**" if run.interrupted else "")
              + ".", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows(run)]

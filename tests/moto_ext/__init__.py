@@ -83,6 +83,10 @@ multi-Region rules above; a deleted source) ends FAILED with its StatusMessage a
 normally the 1st. A job's state, recovery points and clusters live with the backends of its account and Region,
 so moto's reset wipes them.
 
+Time (test only, not AWS): ``POST {url}/moto-api/dsql-backup/age`` with ``{"hours": H}`` makes every
+recovery point H hours older (its CreationDate, so copies stay identical to their source):
+``MotoServer.age_recovery_points(H)``. A drill's missed-backup check needs a backup older than the RPO.
+
 Fault injection (test only, not AWS): ``POST {url}/moto-api/dsql-backup/faults`` with a JSON object queues a
 fault (400 ``{"error": ...}`` if malformed), ``GET`` returns the queue ``{"jobs": [...], "calls": [...]}``,
 ``DELETE`` empties it; ``MotoServer.fault(...)``, ``faults()`` and ``clear_faults()`` call it, and
@@ -136,6 +140,7 @@ DSQL_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1",
 
 REPO = Path(__file__).resolve().parent.parent.parent
 FAULTS_PATH = "/moto-api/dsql-backup/faults"  # test only (not AWS): see "Fault injection" above
+AGE_PATH = "/moto-api/dsql-backup/age"  # test only (not AWS): see "Time" above
 _patched = False
 
 
@@ -393,6 +398,11 @@ class MotoServer:
         """The queued faults: {"jobs": [...], "calls": [...]}, each with the uses ("times") it has left."""
         queued: dict[str, list[dict[str, Any]]] = self._request("GET", FAULTS_PATH)
         return queued
+
+    def age_recovery_points(self, hours: float) -> int:
+        """Make every recovery point ``hours`` older (test only); how many there are."""
+        aged: int = self._request("POST", AGE_PATH, {"hours": hours})["aged"]
+        return aged
 
     def clear_faults(self) -> None:
         self._request("DELETE", FAULTS_PATH)

@@ -20,7 +20,7 @@ from moto.backup.exceptions import (
     ResourceNotFoundException,
 )
 
-from tests.moto_ext import FAULTS_PATH
+from tests.moto_ext import AGE_PATH, FAULTS_PATH
 
 # The jobs' kinds: the state member, the first state, the terminal states a fault may end a job in (the model's
 # BackupJobState, CopyJobState and RestoreJobStatus enums) and the operation that starts one
@@ -284,6 +284,24 @@ def faults_response(request: Any, full_url: str, headers: Any) -> tuple[int, dic
         clear_faults()
     with _LOCK:
         return 200, {"Content-Type": "application/json"}, json.dumps(_FAULTS)
+
+
+def age_response(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """``POST /moto-api/dsql-backup/age`` ``{"hours": H}``: every recovery point H hours older (test only)."""
+    from moto.backup.models import backup_backends
+
+    try:
+        hours = float(json.loads(request.data or b"{}")["hours"])
+    except (ValueError, KeyError, TypeError):
+        return 400, {"Content-Type": "application/json"}, json.dumps({"error": 'the body is {"hours": H}'})
+    aged = 0
+    with _LOCK:
+        for regions in backup_backends.values():
+            for backend in regions.values():
+                for point in backend.__dict__.get("_dsql_backup_jobs", {}).get("points", {}).values():
+                    point["CreationDate"] -= hours * 3600
+                    aged += 1
+    return 200, {"Content-Type": "application/json"}, json.dumps({"aged": aged})
 
 
 def denied(response: Any) -> tuple[int, dict[str, str], str] | None:
@@ -698,6 +716,7 @@ def patch() -> None:
     for fn in OPERATIONS:
         setattr(BackupResponse, fn.__name__, _locked(fn))
     api_urls.url_paths["{0}" + FAULTS_PATH + "$"] = faults_response
+    api_urls.url_paths["{0}" + AGE_PATH + "$"] = age_response
 
     call_action = BaseResponse.call_action
 
