@@ -13,6 +13,8 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
 from tests.recovery_stubs import (
     APP,
     BACKUP,
@@ -312,3 +314,19 @@ def test_usage_errors(acme_policy: str) -> None:
         assert rc == 2 and message in err, (args, err)
     rc, _, err = run(acme_policy, "order", "--latest")
     assert rc == 1 and "did you mean 'orders'" in err
+
+
+def test_interrupted_wait_says_the_job_goes_on(stubs: Stubs, acme_policy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.recovery import engine
+    from generator.recovery.wait import Clock
+
+    def interrupt(_: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "Clock", lambda: Clock(sleep=interrupt))
+    orders_points(stubs)
+    stubs.add("backup", "us-east-1", "app", "start_restore_job", {"RestoreJobId": "job-i"})
+    stubs.add("backup", "us-east-1", "app", "describe_restore_job", {"RestoreJobId": "job-i", "Status": "RUNNING"})
+    rc, _, err = run(acme_policy, "orders", "--latest", "--arn", f"us-east-1={ORDERS}", "--yes")
+    assert rc == 130
+    assert "interrupted: restore job job-i goes on in AWS" in err and "--restore-job-id job-i" in err

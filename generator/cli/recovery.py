@@ -205,9 +205,6 @@ def _region_arns(items: list[str], err: TextIO) -> dict[str, str] | None:
 def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.cli.insight import _cluster_or_error
     from generator.insight.recovery_sites import policy_recovery
-    from generator.recovery import restore as rs
-    from generator.recovery.errors import RecoveryError
-    from generator.recovery.wait import WaitTimeout
 
     arns = _region_arns(args.arn, err)
     if arns is None:
@@ -234,7 +231,17 @@ def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     clients = _clients(policy, pr, args, err)
     if clients is None:
         return EXIT_USAGE
-    engine = _engine(clients, pr, args, err)
+    return _restore(_engine(clients, pr, args, err), rec, arns, args, out=out, err=err)
+
+
+def _restore(engine: Any, rec: Any, arns: dict[str, str], args: argparse.Namespace, *, out: TextIO,
+             err: TextIO) -> int:
+    """Choose, confirm, restore, report."""
+    from generator.recovery import restore as rs
+    from generator.recovery.errors import RecoveryError
+    from generator.recovery.wait import WaitTimeout
+
+    started: list[str] = []  # the restore job, once there is one
     choice = rs.Choice(recovery_point=args.recovery_point, region=args.region, vault=args.vault,
                        account=args.account, multi_region=args.multi_region, copy=not args.no_copy,
                        deletion_protection=args.deletion_protection, force=args.force, wait=not args.no_wait)
@@ -252,7 +259,12 @@ def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not answer:
                 err.write("not restored\n")
                 return EXIT_INVALID
-        outcome = rs.restore(engine, rec, point, choice)
+        outcome = rs.restore(engine, rec, point, choice, on_started=started.append)
+    except KeyboardInterrupt:
+        if started and not args.dry_run:
+            err.write(f"interrupted: restore job {started[0]} goes on in AWS; follow it with: aws backup "
+                      f"describe-restore-job --region {point.region} --restore-job-id {started[0]}\n")
+        raise
     except (RecoveryError, WaitTimeout) as exc:
         if isinstance(exc, WaitTimeout):
             err.write(f"dsql-backup: error: {exc}; the job goes on in AWS (describe-restore-job shows it)\n")
