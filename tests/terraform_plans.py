@@ -11,6 +11,10 @@ generator.terraform.overrides, in scratch copies only):
   instead of one per root: a provider process starts once per terraform command, which is most of the cost
   (measured on the 12-root landing zone: 23 s for init, plan and show together, 67 s root by root).
 
+An example with a single root has nothing to plan together: its root's own plan (the preview, shown as JSON)
+is the plan of all its roots, in each format, and the root itself is validated (:func:`plan_alone`; a wrapper
+would plan the same root a second time, as its one module).
+
 :class:`PlanCache` keeps each plan for the test session of one pytest worker; tests that share a plan carry
 the same ``xdist_group``, so ``--dist loadgroup`` sends them to the same worker.
 """
@@ -86,6 +90,18 @@ def plan_together(compiled: Compiled, runner: TerraformRunner, scratch: Path) ->
     return out
 
 
+def plan_alone(root: Root, preview: RootPreview) -> RootPlan:
+    """What a root planned on its own (a preview made with ``show=True``) plans."""
+    doc = preview.plan_json
+    assert preview.status == "changes" and doc is not None, preview.diagnostics
+    assert "resource_changes" in doc, doc.get("diagnostics")
+    config = {r["address"]: r["provider_config_key"] for r in doc["configuration"]["root_module"].get("resources", [])}
+    outputs = doc.get("output_changes", {})
+    return RootPlan(root, list(doc["resource_changes"]), config,
+                    {"after": {k: o.get("after") for k, o in outputs.items()},
+                     "after_unknown": {k: o.get("after_unknown") for k, o in outputs.items()}})
+
+
 @dataclass
 class Example:
     """A policy file compiled with one layout, its plans in every format asked for, and its per-root previews."""
@@ -94,11 +110,17 @@ class Example:
     policy: Policy
     layout: str | None
     plans: dict[str, dict[str, RootPlan]] = field(default_factory=dict)  # format -> root -> plan
-    wrappers: dict[str, Path] = field(default_factory=dict)  # format -> the initialized wrapper configuration
-    validation: dict[str, Any] | None = None  # ``terraform validate -json`` of the HCL wrapper
+    # format -> the initialized configuration that holds every root: the wrapper, or the one root itself
+    wrappers: dict[str, Path] = field(default_factory=dict)
+    validation: dict[str, Any] | None = None  # ``terraform validate -json`` of the HCL wrapper (or one root)
     compiled: dict[str, Compiled] = field(default_factory=dict)  # format -> compiled
-    previews: list[RootPreview] | None = None
-    preview_dir: Path | None = None  # holds compiled/ (the roots as compiled) and plan/ (their scratch copies)
+    previews: dict[str, list[RootPreview]] = field(default_factory=dict)  # format -> every root planned alone
+    # format -> where the previews are: compiled/ (the roots as compiled) and plan/ (their scratch copies)
+    preview_dirs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def preview_dir(self) -> Path | None:
+        return self.preview_dirs.get("hcl")
 
 
 class PlanCache:
@@ -129,16 +151,23 @@ class PlanCache:
         return ex.compiled[fmt]
 
     def plans(self, path: Path, fmt: str = "hcl", layout: str | None = None) -> dict[str, RootPlan]:
-        """Every root of the example planned in one terraform run."""
+        """Every root of the example planned in one terraform run (a single root: its preview)."""
         ex = self.example(path, layout)
         if fmt not in ex.plans:
-            scratch = self.factory.mktemp(f"{ex.name}-{layout or 'default'}-{fmt}")
-            ex.plans[fmt] = plan_together(self.compiled(path, fmt, layout), self.runner, scratch)
-            ex.wrappers[fmt] = scratch
+            compiled = self.compiled(path, fmt, layout)
+            if len(compiled.model.roots) == 1:
+                [root], [pv] = compiled.model.roots, self._previews(path, fmt, layout)
+                ex.plans[fmt] = {root.name: plan_alone(root, pv)}
+                ex.wrappers[fmt] = pv.directory
+            else:
+                scratch = self.factory.mktemp(f"{ex.name}-{layout or 'default'}-{fmt}")
+                ex.plans[fmt] = plan_together(compiled, self.runner, scratch)
+                ex.wrappers[fmt] = scratch
         return ex.plans[fmt]
 
     def validation(self, path: Path, layout: str | None = None) -> dict[str, Any]:
-        """``terraform validate -json`` over every root of the example (each a module of the HCL wrapper)."""
+        """``terraform validate -json`` over every root of the example (each a module of the HCL wrapper; a
+        single root on its own)."""
         ex = self.example(path, layout)
         if ex.validation is None:
             self.plans(path, "hcl", layout)
@@ -146,13 +175,18 @@ class PlanCache:
         return ex.validation
 
     def previews(self, path: Path, layout: str | None = None) -> list[RootPreview]:
-        """Every root planned on its own, as ``dsql-backup plan --offline`` does (no show: plans() has the
-        content)."""
+        """Every root planned on its own, as ``dsql-backup plan --offline`` does."""
+        return self._previews(path, "hcl", layout)
+
+    def _previews(self, path: Path, fmt: str, layout: str | None) -> list[RootPreview]:
+        """Shown as JSON only when there is one root (plans() has the content of several)."""
         ex = self.example(path, layout)
-        if ex.previews is None:
-            ex.preview_dir = self.factory.mktemp(f"{ex.name}-{layout or 'default'}-roots")
-            ex.previews = preview(self.compiled(path, "hcl", layout), self.runner, ex.preview_dir, parallel=2)
-        return ex.previews
+        if fmt not in ex.previews:
+            compiled = self.compiled(path, fmt, layout)
+            ex.preview_dirs[fmt] = self.factory.mktemp(f"{ex.name}-{layout or 'default'}-{fmt}-roots")
+            ex.previews[fmt] = preview(compiled, self.runner, ex.preview_dirs[fmt], parallel=2,
+                                       show=len(compiled.model.roots) == 1)
+        return ex.previews[fmt]
 
 
 def dump(value: Any) -> str:

@@ -1,7 +1,7 @@
 """Every example through real terraform: fmt -check, init (offline provider mirror), validate -json and an
 offline plan of every root on its own (what ``dsql-backup plan --offline`` does), then assertions on
-``terraform show -json`` of the plans against the policy (all roots of an example planned in one run, see
-tests/terraform_plans.py)."""
+``terraform show -json`` of the plans against the policy (all roots of an example planned in one run, a
+single root's own plan shown, see tests/terraform_plans.py)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def test_compiled_roots_are_terraform_fmt_clean(planned: Planned, tf_runner: Ter
 
 def test_every_root_validates(planned: Planned) -> None:
     """``terraform validate -json`` of all roots at once: each root is a module of the wrapper configuration,
-    validated whole; each root also plans on its own (test_every_root_plans_offline)."""
+    validated whole (a single root is validated on its own); each root also plans on its own
+    (test_every_root_plans_offline)."""
     doc = planned.validation
     assert doc.get("valid") is True, doc.get("diagnostics")
     assert doc.get("error_count") == 0
@@ -81,7 +82,8 @@ def test_every_root_plans_offline(planned: Planned) -> None:
     for pv in planned.previews:
         assert pv.status == "changes", (pv.root, pv.diagnostics)
         assert not [d for d in pv.diagnostics if d.severity == "error"]
-        # the root on its own plans exactly what it plans among the others
+        # the root on its own plans exactly what it plans among the others (what ``terraform show -json`` of
+        # the plan holds, for a single root: tests/terraform_plans.py)
         assert pv.add == len(planned.plans[pv.root].changes) > 0
         assert pv.change == 0 and pv.destroy == 0
 
