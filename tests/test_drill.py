@@ -42,6 +42,15 @@ FRESH = NOW - dt.timedelta(hours=3)
 STALE = NOW - dt.timedelta(hours=30)  # the daily rule promises 24 h, plus the default start window of 1 h
 
 
+@pytest.fixture(autouse=True)
+def _times() -> None:
+    """Recovery point times relative to when the test runs, not to when the module was imported (under
+    xdist, minutes apart): the ages the drill prints are then exact."""
+    global NOW, FRESH, STALE  # noqa: PLW0603
+    NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    FRESH, STALE = NOW - dt.timedelta(hours=3), NOW - dt.timedelta(hours=30)
+
+
 def run(*args: str) -> tuple[int, str, str]:
     return run_cli("drill", *args)
 

@@ -37,6 +37,16 @@ APP_ROLE = "arn:aws:iam::111111111111:role/acme-backup"
 BACKUP_ROLE = "arn:aws:iam::222222222222:role/acme-backup"
 
 
+@pytest.fixture(autouse=True)
+def _times() -> None:
+    """Recovery point times relative to when the test runs, not to when the module was imported (under
+    xdist, minutes apart): the ages restore prints are then exact."""
+    global NOW, T1, T0  # noqa: PLW0603
+    NOW = dt.datetime.now(dt.UTC)
+    T1 = (NOW - dt.timedelta(hours=3)).replace(microsecond=0)
+    T0 = (NOW - dt.timedelta(hours=27)).replace(microsecond=0)
+
+
 def run(*args: str) -> tuple[int, str, str]:
     return run_cli("restore", *args)
 
