@@ -54,3 +54,41 @@ def load_valid(path: str, layout: str | None, out: TextIO, err: TextIO) -> Polic
     if layout:
         return dataclasses.replace(v.policy, terraform=dataclasses.replace(v.policy.terraform, layout=layout))
     return v.policy
+
+
+def cluster_or_error(policy: Any, cluster: str, err: TextIO) -> bool:
+    """True when ``policy`` has ``cluster``; else an error naming the closest key, False."""
+    import difflib
+
+    if cluster in policy.clusters:
+        return True
+    close = difflib.get_close_matches(cluster, sorted(policy.clusters), n=1)
+    err.write(f"dsql-backup: error: policy '{policy.name}' has no cluster '{cluster}'"
+              + (f"; did you mean '{close[0]}'?" if close else "")
+              + f" (clusters: {', '.join(sorted(policy.clusters)) or 'none'})\n")
+    return False
+
+
+def valid_policy(path: str, out: TextIO, err: TextIO) -> Any:
+    """The policy at ``path`` when it is valid; else its diagnostics printed and None (for the commands that
+    act on AWS: steps derived from a broken policy could mislead)."""
+    from generator.diagnostics import report
+    from generator.policy.validate import validate_file
+
+    v = validate_file(path)
+    if v.policy is None:
+        out.write(report.as_text(v.diagnostics))
+        err.write(report.summary_line([v.file], v.diagnostics) + "\n")
+    return v.policy
+
+
+def region_arns(items: Sequence[str], err: TextIO) -> dict[str, str] | None:
+    """``--arn REGION=ARN`` options as ``{region: arn}``; None after an error."""
+    arns: dict[str, str] = {}
+    for item in items:
+        region, sep, arn = item.partition("=")
+        if not sep or not region or not arn.startswith("arn:"):
+            err.write(f"dsql-backup: error: --arn {item}: expected REGION=ARN\n")
+            return None
+        arns[region] = arn
+    return arns

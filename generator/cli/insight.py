@@ -12,11 +12,20 @@ Exit codes: 0 ok, 1 the policy is invalid
 from __future__ import annotations
 
 import argparse
-import difflib
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, RAW, Parser, Subparsers
+from generator.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    RAW,
+    Parser,
+    Subparsers,
+    cluster_or_error,
+    region_arns,
+    valid_policy,
+)
 
 _EXPLAIN_HELP = """\
 examples:
@@ -94,27 +103,6 @@ def add_parsers(sub: Subparsers, common: Parser) -> None:
     b.add_argument("--dry-run", action="store_true", help="print the StartBackupJob requests and call nothing")
 
 
-def _cluster_or_error(policy: Any, cluster: str, err: TextIO) -> bool:
-    if cluster in policy.clusters:
-        return True
-    close = difflib.get_close_matches(cluster, sorted(policy.clusters), n=1)
-    err.write(f"dsql-backup: error: policy '{policy.name}' has no cluster '{cluster}'"
-              + (f"; did you mean '{close[0]}'?" if close else "")
-              + f" (clusters: {', '.join(sorted(policy.clusters)) or 'none'})\n")
-    return False
-
-
-def _valid_policy(path: str, out: TextIO, err: TextIO) -> Any:
-    from generator.diagnostics import report
-    from generator.policy.validate import validate_file
-
-    v = validate_file(path)
-    if v.policy is None:
-        out.write(report.as_text(v.diagnostics))
-        err.write(report.summary_line([v.file], v.diagnostics) + "\n")
-    return v.policy
-
-
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.diagnostics import report
     from generator.insight.explain import explain, typed_policy
@@ -152,10 +140,10 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_runbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.insight.runbook import runbook
 
-    policy = _valid_policy(args.policy, out, err)
+    policy = valid_policy(args.policy, out, err)
     if policy is None:
         return EXIT_INVALID
-    if not _cluster_or_error(policy, args.cluster, err):
+    if not cluster_or_error(policy, args.cluster, err):
         return EXIT_INVALID
     text = runbook(policy, args.cluster)
     if args.output:
@@ -175,17 +163,13 @@ def cmd_backup_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from generator.recovery import backup_now as bn
 
-    arns: dict[str, str] = {}
-    for item in args.arn:
-        region, sep, arn = item.partition("=")
-        if not sep or not region or not arn.startswith("arn:"):
-            err.write(f"dsql-backup: error: --arn {item}: expected REGION=ARN\n")
-            return EXIT_USAGE
-        arns[region] = arn
-    policy = _valid_policy(args.policy, out, err)
+    arns = region_arns(args.arn, err)
+    if arns is None:
+        return EXIT_USAGE
+    policy = valid_policy(args.policy, out, err)
     if policy is None:
         return EXIT_INVALID
-    if not _cluster_or_error(policy, args.cluster, err):
+    if not cluster_or_error(policy, args.cluster, err):
         return EXIT_INVALID
     try:
         if args.terraform_outputs:

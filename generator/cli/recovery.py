@@ -14,7 +14,17 @@ import uuid
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, RAW, Parser, Subparsers
+from generator.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    RAW,
+    Parser,
+    Subparsers,
+    cluster_or_error,
+    region_arns,
+    valid_policy,
+)
 
 _RESTORE_HELP = """\
 examples:
@@ -118,34 +128,24 @@ def add_parsers(sub: Subparsers, common: Parser) -> None:
 # --- shared -------------------------------------------------------------------------------------------------
 
 
-def _policy(path: str, out: TextIO, err: TextIO) -> Any:
-    from generator.cli.insight import _valid_policy
-
-    return _valid_policy(path, out, err)
-
-
 def _outputs(files: list[str], err: TextIO) -> dict[str, str] | None:
     """``{"cluster/Region": ARN}`` from the terraform output files; None after an error."""
-    import json
+    from generator.recovery.backup_now import BackupNowError, terraform_cluster_arns
 
     arns: dict[str, str] = {}
     for f in files:
         try:
-            doc = json.loads(Path(f).read_text(encoding="utf-8"))
-            value = doc["cluster_arns"]
-            value = value["value"] if isinstance(value, dict) and "value" in value else value
-            arns.update({str(k): str(v) for k, v in value.items()})
+            arns.update(terraform_cluster_arns(Path(f).read_text(encoding="utf-8")))
         except OSError as exc:
             err.write(f"dsql-backup: error: cannot read {f}: {exc.strerror or exc}\n")
             return None
-        except (ValueError, KeyError, TypeError, AttributeError):
-            err.write(f"dsql-backup: error: {f} holds no cluster_arns map (expected the JSON of "
-                      "'terraform output -json' of a root dsql-backup compiled)\n")
+        except BackupNowError as exc:
+            err.write(f"dsql-backup: error: {f}: {exc}\n")
             return None
     return arns
 
 
-def _clients(policy: Any, pr: Any, args: argparse.Namespace, err: TextIO) -> Any:
+def _clients(pr: Any, args: argparse.Namespace, err: TextIO) -> Any:
     from generator.recovery.clients import Clients, boto3_make
 
     try:
@@ -165,18 +165,13 @@ def _engine(clients: Any, pr: Any, args: argparse.Namespace, err: TextIO) -> Any
 
 
 def _aws_failure(exc: Exception, err: TextIO) -> int:
-    from generator.recovery.errors import RecoveryError, from_client_error
+    from generator.recovery.errors import RecoveryError, aws_problem
 
-    if isinstance(exc, RecoveryError):
-        err.write(f"dsql-backup: error: {exc}\n")
-        return EXIT_INVALID
-    if hasattr(exc, "response"):  # botocore ClientError
-        err.write(f"dsql-backup: error: {from_client_error(exc, 'AWS')}\n")
-        return EXIT_INVALID
-    if type(exc).__module__.startswith("botocore"):  # no credentials, endpoint unreachable, ...
-        err.write(f"dsql-backup: error: {exc}\n")
-        return EXIT_INVALID
-    raise exc
+    problem = str(exc) if isinstance(exc, RecoveryError) else aws_problem(exc, "AWS")
+    if problem is None:
+        raise exc
+    err.write(f"dsql-backup: error: {problem}\n")
+    return EXIT_INVALID
 
 
 # --- restore ------------------------------------------------------------------------------------------------
@@ -191,31 +186,20 @@ def _confirm(question: str, err: TextIO) -> bool | None:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _region_arns(items: list[str], err: TextIO) -> dict[str, str] | None:
-    arns: dict[str, str] = {}
-    for item in items:
-        region, sep, arn = item.partition("=")
-        if not sep or not region or not arn.startswith("arn:"):
-            err.write(f"dsql-backup: error: --arn {item}: expected REGION=ARN\n")
-            return None
-        arns[region] = arn
-    return arns
-
-
 def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.cli.insight import _cluster_or_error
     from generator.insight.recovery_sites import policy_recovery
+    from generator.recovery.backup_now import of_cluster
 
-    arns = _region_arns(args.arn, err)
+    arns = region_arns(args.arn, err)
     if arns is None:
         return EXIT_USAGE
     if args.no_copy and not args.multi_region:
         err.write("dsql-backup: error: --no-copy only applies with --multi-region\n")
         return EXIT_USAGE
-    policy = _policy(args.policy, out, err)
+    policy = valid_policy(args.policy, out, err)
     if policy is None:
         return EXIT_INVALID
-    if not _cluster_or_error(policy, args.cluster, err):
+    if not cluster_or_error(policy, args.cluster, err):
         return EXIT_INVALID
     if args.account and args.account not in policy.accounts:
         err.write(f"dsql-backup: error: --account {args.account}: the policy has no such account "
@@ -226,9 +210,8 @@ def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     pr = policy_recovery(policy)
     rec = pr.clusters[args.cluster]
-    prefix = f"{args.cluster}/"
-    arns = {**rec.known_arns, **{k[len(prefix):]: v for k, v in outputs.items() if k.startswith(prefix)}, **arns}
-    clients = _clients(policy, pr, args, err)
+    arns = {**rec.known_arns, **of_cluster(outputs, args.cluster), **arns}
+    clients = _clients(pr, args, err)
     if clients is None:
         return EXIT_USAGE
     return _restore(_engine(clients, pr, args, err), rec, arns, args, out=out, err=err)
@@ -304,7 +287,7 @@ def _drill_arns(args: argparse.Namespace, outputs: dict[str, str], err: TextIO) 
 def cmd_drill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.insight.recovery_sites import policy_recovery
 
-    policy = _policy(args.policy, out, err)
+    policy = valid_policy(args.policy, out, err)
     if policy is None:
         return EXIT_INVALID
     unknown = [k for k in args.cluster if k not in policy.clusters]
@@ -326,7 +309,7 @@ def cmd_drill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write("dsql-backup: error: --probe needs pg8000: pip install 'dsql-backup[aws,probe]'\n")
             return EXIT_USAGE
     pr = policy_recovery(policy)
-    clients = _clients(policy, pr, args, err)
+    clients = _clients(pr, args, err)
     if clients is None:
         return EXIT_USAGE
     engine = _engine(clients, pr, args, err)
@@ -353,6 +336,7 @@ def _cleanup(engine: Any, pr: Any, args: argparse.Namespace, out: TextIO, err: T
 def run_drill(engine: Any, pr: Any, args: argparse.Namespace, arns: dict[str, str], probe: Any, *, out: TextIO,
               err: TextIO) -> int:
     from generator.recovery import drill, report
+    from generator.recovery.backup_now import of_cluster
     from generator.recovery.errors import RecoveryError
 
     started = dt.datetime.now(dt.UTC)
@@ -362,9 +346,7 @@ def run_drill(engine: Any, pr: Any, args: argparse.Namespace, arns: dict[str, st
     results: list[drill.DrillResult] = []
     interrupted = False
     try:
-        targets = [(pr.clusters[k], {**pr.clusters[k].known_arns,
-                                     **{r: a for kr, a in arns.items() for r in [kr.split("/", 1)[1]]
-                                        if kr.split("/", 1)[0] == k}}) for k in keys]
+        targets = [(pr.clusters[k], {**pr.clusters[k].known_arns, **of_cluster(arns, k)}) for k in keys]
         if not args.cluster:
             known = {a for _, m in targets for a in m.values()}
             try:

@@ -65,7 +65,6 @@ class Recovery:
     start_window_hours: Mapping[str, float]  # per Region: how late a scheduled backup may start
     known_arns: Mapping[str, str]  # Region -> cluster ARN the policy knows (adopted clusters)
     kms: Mapping[tuple[str, str], KmsChoice]  # (account, Region) -> key of a restored cluster
-    tags: tuple[tuple[str, str], ...] = ()  # a tag selection's conditions
 
     @property
     def multi_region(self) -> bool:
@@ -113,7 +112,7 @@ class PolicyRecovery:
             cluster=f"{view.id}:{identifier}", account=view.account, regions=(region,), witness_region=None,
             deletion_protection=True, sites=sites, rpo_hours={region: view.rpo_hours.get(region)},
             start_window_hours={region: self._window(view.coverage, view.account, region)},
-            known_arns={region: arn}, kms={}, tags=view.tags)
+            known_arns={region: arn}, kms={})
 
     def _window(self, coverage: tuple[Coverage, ...], account: str, region: str) -> float:
         return _start_window(self.start_windows, coverage, account, region)

@@ -41,16 +41,27 @@ class BackupStarted:
     vault: str
 
 
-def cluster_arns_from_outputs(text: str, cluster: str) -> dict[str, str]:
-    """``{region: arn}`` from the JSON of ``terraform output -json`` (its ``cluster_arns`` map)."""
+def terraform_cluster_arns(text: str) -> dict[str, str]:
+    """``{"<cluster>/<Region>": arn}``: the ``cluster_arns`` map in the JSON of ``terraform output -json`` of a
+    compiled root (restore and drill read several roots' maps; backup-now one cluster's)."""
     try:
         doc = json.loads(text)
         value = doc["cluster_arns"]["value"] if "value" in doc.get("cluster_arns", {}) else doc["cluster_arns"]
+        return {str(k): str(v) for k, v in value.items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BackupNowError("the terraform outputs hold no cluster_arns map (expected the JSON of "
                              "'terraform output -json')") from exc
+
+
+def of_cluster(arns: Mapping[str, str], cluster: str) -> dict[str, str]:
+    """``{region: arn}`` of ``cluster`` from a ``{"<cluster>/<Region>": arn}`` map."""
     prefix = f"{cluster}/"
-    return {k[len(prefix):]: str(v) for k, v in value.items() if k.startswith(prefix)}
+    return {k[len(prefix):]: v for k, v in arns.items() if k.startswith(prefix)}
+
+
+def cluster_arns_from_outputs(text: str, cluster: str) -> dict[str, str]:
+    """``{region: arn}`` from the JSON of ``terraform output -json`` (its ``cluster_arns`` map)."""
+    return of_cluster(terraform_cluster_arns(text), cluster)
 
 
 def plan_backup_jobs(policy: Policy, cluster: str, arns: Mapping[str, str]) -> tuple[BackupRequest, ...]:

@@ -25,10 +25,10 @@ from typing import Any
 from generator.insight.recovery_sites import PolicyRecovery, Recovery
 from generator.recovery import points
 from generator.recovery.engine import DONE, Engine, NewCluster, identifier
-from generator.recovery.errors import RecoveryError, from_client_error
+from generator.recovery.errors import RecoveryError, aws_problem
 from generator.recovery.points import Point
 from generator.recovery.restore import ensure_peer_copy
-from generator.recovery.wait import WaitTimeout, poll
+from generator.recovery.wait import WaitTimeout
 
 DRILL_TAG = "dsql-backup:drill"  # value: the drill's run ID
 POLICY_TAG = "dsql-backup:policy"
@@ -88,7 +88,7 @@ class _Pending:
     arns: list[tuple[str, str]] = field(default_factory=list)  # (Region, ARN)
 
 
-def _now(engine: Engine) -> dt.datetime:
+def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -131,7 +131,7 @@ def drill_cluster(engine: Engine, rec: Recovery, arns: Mapping[str, str], option
     result = DrillResult(rec.cluster, rec.account, rec.regions, kind)
     pending: list[_Pending] = []
     try:
-        found = check_regions(engine, rec, arns, _now(engine), result)
+        found = check_regions(engine, rec, arns, _now(), result)
         if found:
             _restore(engine, rec, max(found, key=points.recency), options, result=result, pending=pending)
     except RecoveryError as exc:
@@ -143,12 +143,10 @@ def drill_cluster(engine: Engine, rec: Recovery, arns: Mapping[str, str], option
         _cleanup(engine, pending, options, result)
         raise
     except Exception as exc:
-        if hasattr(exc, "response"):  # botocore's ClientError: AWS refused
-            result.failures.append(str(from_client_error(exc, f"{rec.account}")))
-        elif type(exc).__module__.startswith("botocore"):  # no credentials, endpoint unreachable, ...
-            result.failures.append(f"{type(exc).__name__}: {exc}")
-        else:
+        problem = aws_problem(exc, rec.account)
+        if problem is None:
             raise
+        result.failures.append(problem)
     _cleanup(engine, pending, options, result)
     return result
 
@@ -176,7 +174,7 @@ def _restore(engine: Engine, rec: Recovery, point: Point, options: Options, *, r
     created = engine.wait_restore(point.account, point.region, job.job)
     _created(engine, job, point.region, created)
     tags = {DRILL_TAG: options.run_id, POLICY_TAG: engine.pr.policy, SOURCE_TAG: rec.cluster,
-            STARTED_TAG: _now(engine).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            STARTED_TAG: _now().strftime("%Y-%m-%dT%H:%M:%SZ")}
     for region, arn in job.arns:
         engine.tag(point.account, region, arn, tags)
     result.restored = [engine.wait_active(point.account, region, arn) for region, arn in job.arns]
@@ -208,7 +206,7 @@ def _cleanup(engine: Engine, pending: list[_Pending], options: Options, result: 
                 result.cleanup.append(f"deleted {arn}")
                 engine.say(f"drill {result.cluster}: deleted {identifier(arn)} ({region})")
             except Exception as exc:
-                why = str(from_client_error(exc, f"{job.account} {region}")) if hasattr(exc, "response") else str(exc)
+                why = aws_problem(exc, f"{job.account} {region}") or str(exc)
                 result.cleanup.append(f"left {arn}: {why}")
                 result.failures.append(f"cluster {arn} was left behind: {why}")
 
@@ -223,9 +221,7 @@ def _await_late_cluster(engine: Engine, job: _Pending, options: Options, result:
         if doc.get("Status") not in DONE:
             engine.say(f"waiting up to {options.cleanup_wait_seconds:.0f} s for restore job {name} to finish, "
                        "to delete what it creates")
-            doc = poll(f"restore job {name}", lambda: engine.restore_job(job.account, job.region, name),
-                       lambda d: d.get("Status") in DONE, timeout=options.cleanup_wait_seconds,
-                       interval=engine.poll_seconds, clock=engine.clock)
+            doc = engine.await_restore(job.account, job.region, name, timeout=options.cleanup_wait_seconds)
         if doc.get("CreatedResourceArn"):  # a failed or aborted job may have created one too
             _created(engine, job, job.region, str(doc["CreatedResourceArn"]))
     except (WaitTimeout, KeyboardInterrupt, Exception) as exc:

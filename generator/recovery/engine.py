@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from generator.insight.recovery_sites import KmsChoice, PolicyRecovery, Recovery, Site
+from generator.model.documents import vault_arn
 from generator.recovery.clients import Clients
 from generator.recovery.errors import RecoveryError
 from generator.recovery.points import Point
@@ -39,6 +40,13 @@ class NewCluster:
 
 def identifier(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
+
+
+def _snake(operation: str) -> str:
+    """The boto3 method of an API operation: StartCopyJob -> start_copy_job."""
+    from botocore import xform_name
+
+    return str(xform_name(operation))
 
 
 class Engine:
@@ -100,8 +108,8 @@ class Engine:
         key, name = vaults[0]
         account_id = self.pr.account_id(point.account)
         days = point.site.retention_days if point.site else 35
-        arn = f"arn:aws:backup:{peer}:{account_id}:backup-vault:{name}"
-        return Site(point.account, account_id, peer, key, name, arn, point.region, "copy", days)
+        return Site(point.account, account_id, peer, key, name, vault_arn(peer, account_id, name), point.region,
+                    "copy", days)
 
     def copy_params(self, point: Point, dest: Site) -> dict[str, Any]:
         return {"RecoveryPointArn": point.arn, "SourceBackupVaultName": point.vault_name,
@@ -128,32 +136,44 @@ class Engine:
 
         return show
 
-    def start_copy(self, point: Point, dest: Site) -> str:
-        params = self.copy_params(point, dest)
+    def _start(self, point: Point, operation: str, params: Mapping[str, Any], id_key: str) -> str:
+        """Start a job in the account and Region of ``point`` (under dry_run: only say so); its ID."""
         if self.dry_run:
-            self.clients.would_call("backup", point.region, point.account, "StartCopyJob", params)
+            self.clients.would_call("backup", point.region, point.account, operation, params)
             return DRY_RUN_ID
-        job = str(self.clients("backup", point.region, point.account).start_copy_job(**params)["CopyJobId"])
+        backup = self.clients("backup", point.region, point.account)
+        return str(getattr(backup, _snake(operation))(**params)[id_key])
+
+    def _wait(self, kind: str, job: str, where: str, fetch: Any, *, state_key: str,
+              timeout: float) -> Mapping[str, Any]:
+        """Poll job ``job`` until it ends; its last description (whatever the end)."""
+        doc: Mapping[str, Any] = poll(f"{kind} job {job}", fetch, lambda d: d.get(state_key) in DONE,
+                                      timeout=timeout, interval=self.poll_seconds, clock=self.clock,
+                                      progress=self._job_progress(kind, job, where))
+        return doc
+
+    @staticmethod
+    def _completed(kind: str, job: str, doc: Mapping[str, Any], state_key: str) -> None:
+        if doc.get(state_key) != "COMPLETED":
+            why = doc.get("StatusMessage") or "no reason given"
+            raise RecoveryError(f"{kind} job {job} ended {doc.get(state_key)}: {why}")
+
+    def start_copy(self, point: Point, dest: Site) -> str:
+        job = self._start(point, "StartCopyJob", self.copy_params(point, dest), "CopyJobId")
         self.say(f"started copy job {job}: {point.region} -> {dest.vault_name} in {dest.region}")
         return job
 
     def wait_copy(self, point: Point, job: str) -> str:
         """Wait for copy job ``job`` (started in the Region of ``point``); the ARN of the copy."""
         backup = self.clients("backup", point.region, point.account)
-        doc = poll(f"copy job {job}", lambda: backup.describe_copy_job(CopyJobId=job)["CopyJob"],
-                   lambda d: d.get("State") in DONE, timeout=self.timeout_seconds, interval=self.poll_seconds,
-                   clock=self.clock, progress=self._job_progress("copy", job, f"{point.account} {point.region}"))
-        if doc.get("State") != "COMPLETED":
-            why = doc.get("StatusMessage") or "no reason given"
-            raise RecoveryError(f"copy job {job} ended {doc.get('State')}: {why}")
+        doc = self._wait("copy", job, f"{point.account} {point.region}",
+                         lambda: backup.describe_copy_job(CopyJobId=job)["CopyJob"], state_key="State",
+                         timeout=self.timeout_seconds)
+        self._completed("copy", job, doc, "State")
         return str(doc.get("DestinationRecoveryPointArn", ""))
 
     def start_restore(self, point: Point, metadata: Mapping[str, str]) -> str:
-        params = self.restore_params(point, metadata)
-        if self.dry_run:
-            self.clients.would_call("backup", point.region, point.account, "StartRestoreJob", params)
-            return DRY_RUN_ID
-        job = str(self.clients("backup", point.region, point.account).start_restore_job(**params)["RestoreJobId"])
+        job = self._start(point, "StartRestoreJob", self.restore_params(point, metadata), "RestoreJobId")
         self.say(f"started restore job {job} in {point.account} {point.region}")
         return job
 
@@ -161,15 +181,15 @@ class Engine:
         doc: Mapping[str, Any] = self.clients("backup", region, account).describe_restore_job(RestoreJobId=job)
         return doc
 
-    def wait_restore(self, account: str, region: str, job: str, timeout: float | None = None) -> str:
+    def await_restore(self, account: str, region: str, job: str, timeout: float | None = None) -> Mapping[str, Any]:
+        """Wait for restore job ``job`` to end, however it ends; its last description."""
+        return self._wait("restore", job, f"{account} {region}", lambda: self.restore_job(account, region, job),
+                          state_key="Status", timeout=self.timeout_seconds if timeout is None else timeout)
+
+    def wait_restore(self, account: str, region: str, job: str) -> str:
         """Wait for restore job ``job``; the ARN of the cluster it created."""
-        doc = poll(f"restore job {job}", lambda: self.restore_job(account, region, job),
-                   lambda d: d.get("Status") in DONE, timeout=self.timeout_seconds if timeout is None else timeout,
-                   interval=self.poll_seconds, clock=self.clock,
-                   progress=self._job_progress("restore", job, f"{account} {region}"))
-        if doc.get("Status") != "COMPLETED":
-            raise RecoveryError(f"restore job {job} ended {doc.get('Status')}: "
-                                f"{doc.get('StatusMessage') or 'no reason given'}")
+        doc = self.await_restore(account, region, job)
+        self._completed("restore", job, doc, "Status")
         return str(doc["CreatedResourceArn"])
 
     # -- clusters

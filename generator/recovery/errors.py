@@ -27,3 +27,13 @@ def from_client_error(exc: Any, where: str) -> RecoveryError:
         need = PERMISSIONS.get(op, f"the permission for {op}")
         message += f" (the credentials there need {need})"
     return RecoveryError(message)
+
+
+def aws_problem(exc: BaseException, where: str) -> str | None:
+    """What went wrong, when ``exc`` is botocore's: AWS refused (``ClientError``, see :func:`from_client_error`)
+    or the call never got an answer (no credentials, endpoint unreachable, ...); None for anything else."""
+    if hasattr(exc, "response"):
+        return str(from_client_error(exc, where))
+    if type(exc).__module__.startswith("botocore"):
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -14,6 +14,7 @@ and ``StartRestoreJob``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -99,8 +100,6 @@ def describe_choice(point: Point, now: dt.datetime) -> str:
 
 
 def copy_command(engine: Engine, point: Point, dest: Site) -> str:
-    import json
-
     p = engine.copy_params(point, dest)
     return (f"aws backup start-copy-job --region {point.region} --recovery-point-arn {p['RecoveryPointArn']} "
             f"--source-backup-vault-name {p['SourceBackupVaultName']} --destination-backup-vault-arn "
