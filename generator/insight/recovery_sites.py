@@ -111,11 +111,8 @@ class PolicyRecovery:
         return Recovery(
             cluster=f"{view.id}:{identifier}", account=view.account, regions=(region,), witness_region=None,
             deletion_protection=True, sites=sites, rpo_hours={region: view.rpo_hours.get(region)},
-            start_window_hours={region: self._window(view.coverage, view.account, region)},
+            start_window_hours={region: _start_window(self.start_windows, view.coverage, view.account, region)},
             known_arns={region: arn}, kms={})
-
-    def _window(self, coverage: tuple[Coverage, ...], account: str, region: str) -> float:
-        return _start_window(self.start_windows, coverage, account, region)
 
 
 def _start_window(windows: Mapping[tuple[str, str, str, str], float], coverage: tuple[Coverage, ...],
