@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from generator.policy import loader
 from generator.policy.loader import (
     MAX_BYTES,
     MAX_DEPTH,
-    MAX_NODES,
     ScalarInfo,
     Span,
     load_policy_file,
@@ -434,22 +432,18 @@ def test_dsb008_billion_laughs_fails_fast() -> None:
     for i in range(1, 10):
         prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
         lines.append(f"{cur}: &{cur} [{', '.join([f'*{prev}'] * 9)}]")
-    start = time.process_time()
+    # the bound against exponential work is the node count (its time: tests/benchmarks/bench_adversarial.py)
     loaded = load_policy_text("\n".join(lines) + "\n")
-    elapsed = time.process_time() - start
     assert [(d.code, d.message) for d in loaded.diagnostics] == [
-        ("DSB008", f"aliases and merge keys expand to more than {MAX_NODES} nodes")]
+        ("DSB008", "aliases and merge keys expand to more than 500000 nodes")]
     assert loaded.data is None
-    assert elapsed < 2.0  # CPU seconds (other tests run beside it): a bound against exponential work
 
 
 def test_dsb008_merge_bomb_fails_fast() -> None:
     lines = ["m0: &m0 {" + ", ".join(f"k{j}: {j}" for j in range(10)) + "}"]
     for i in range(1, 12):
         lines.append(f"m{i}: &m{i} [" + ", ".join([f"*m{i - 1}"] * 10) + "]")
-    start = time.process_time()
     assert [d.code for d in load_policy_text("\n".join(lines)).diagnostics] == ["DSB008"]
-    assert time.process_time() - start < 2.0
 
 
 def test_dsb008_recursive_alias() -> None:
@@ -533,7 +527,8 @@ def test_file_is_set_on_every_diagnostic() -> None:
 # --------------------------------------------------------------------------- speed and robustness
 
 
-def test_two_megabyte_policy_loads_quickly() -> None:
+def test_two_megabyte_policy_loads() -> None:
+    """Loads whole (how fast: tests/benchmarks/bench.py)."""
     plans = "".join(
         f"  plan_{i}:\n    name: \"plan {i}\"\n    schedule: cron(0 5 ? * * *)\n    retention_days: {i}\n"
         f"    tags: {{env: prod, owner: team-{i}}}\n    rules:\n      - vault: v{i}\n"
@@ -541,13 +536,10 @@ def test_two_megabyte_policy_loads_quickly() -> None:
         for i in range(10_500))
     text = "version: 1\nplans:\n" + plans
     assert len(text) > 1_900_000
-    start = time.process_time()
     loaded = load_policy_text(text)
-    elapsed = time.process_time() - start
     assert loaded.diagnostics == ()
     assert loaded.data is not None
     assert loaded.data["plans"]["plan_10499"]["rules"][0]["copy"] == ["a", "b", "c"]
-    assert elapsed < 3.0  # CPU seconds, typically ~0.5; the bound only catches pathological slowdowns
 
 
 def test_never_raises_for_a_non_text_argument() -> None:
