@@ -11,11 +11,11 @@ One scenario, in order (each step needs the state the previous one left):
    the cluster ARNs from ``terraform output``, the compiled vault and role, through the account's role_arn;
 3. a one-cluster edit, planned with ``--affected`` the previous manifest: exactly one root is planned,
    with exactly the expected changes and risk classes (destructive, coverage), exit 2;
-4. that edit plus a retention decrease and a new compliance lock: every risk class, ``--fail-on
-   irreversible`` trips (exit 1) and the Markdown report says so;
-5. destroy: roots holding vaults, locks and keys refuse (prevent_destroy), exit 1, and say why; with the
-   protection lifted in the emulator working copies only (as an operator would decide to), destroy
-   succeeds in reverse wave order, exit 2.
+4. that edit plus a retention decrease and a new compliance lock, planned with ``--affected``: every risk
+   class, ``--fail-on irreversible`` trips (exit 1) and the Markdown report says so;
+5. destroy: a root holding vaults, locks and keys refuses (prevent_destroy), exit 1, says why, and the
+   root of an earlier wave (destroyed later) is skipped; with the protection lifted in the emulator working
+   copies only (as an operator would decide to), destroy succeeds in reverse wave order, exit 2.
 """
 
 from __future__ import annotations
@@ -211,13 +211,14 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
         ("coverage", "payments", "aws_backup_selection.payments_us_east_1"),
     }, doc["risks"]
 
-    # 4. every risk class; the gate trips
+    # 4. every risk class; the gate trips (the roots the edit leaves alone were re-planned clean in step 2)
     policy.write_text(risky_edit(POLICY), encoding="utf-8")
-    rc, out, err = dsb("plan", str(policy), *run, "--fail-on", "irreversible", "--json", str(tmp_path / "r5.json"),
+    rc, out, err = dsb("plan", str(policy), *run, "--affected", str(tmp_path / "base-manifest.json"),
+                       "--fail-on", "irreversible", "--json", str(tmp_path / "r5.json"),
                        "--markdown", str(tmp_path / "r5.md"))
     assert rc == 1, out + err
     doc = report(tmp_path / "r5.json")
-    assert statuses(doc) == {"mgmt": "no-changes", "backup": "changes", "orders": "no-changes",
+    assert statuses(doc) == {"mgmt": "not-affected", "backup": "changes", "orders": "not-affected",
                              "payments": "changes"}, out
     assert risks(doc) == {
         ("destructive", "payments", "aws_dsql_cluster.payments-ref_us_east_1"),
@@ -231,11 +232,15 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
     assert "keeps recovery points 14 days instead of 35" in md
 
 
-    # 5. destroy: vaults, locks and keys are protected; lifted in the emulator copies only, destroy completes
-    rc, out, err = dsb("destroy", str(policy), *run, "--auto-approve", "--json", str(tmp_path / "r7.json"))
+    # 5. destroy: vaults, locks and keys are protected (the backup account's root refuses; mgmt, destroyed after
+    #    it, is skipped: two roots are enough, the others hold the same protected types); lifted in the emulator
+    #    copies only, destroy completes
+    rc, out, err = dsb("destroy", str(policy), *run, "--root", "backup", "--root", "mgmt", "--auto-approve",
+                       "--json", str(tmp_path / "r7.json"))
     assert rc == 1, out + err
     doc = report(tmp_path / "r7.json")
-    assert statuses(doc) == {"mgmt": "skipped", "backup": "error", "orders": "error", "payments": "error"}, out
+    assert statuses(doc) == {"mgmt": "skipped", "backup": "error", "orders": "not-affected",
+                             "payments": "not-affected"}, out
     assert "prevent_destroy" in out and "Instance cannot be destroyed" in out
     for root in ("backup", "orders", "payments"):
         copy = work / ".emulator" / root

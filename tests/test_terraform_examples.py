@@ -22,6 +22,9 @@ from tests.terraform_plans import PlanCache, RootPlan
 
 pytestmark = pytest.mark.terraform
 
+# Roots planned on their own in an example of more than four roots: the first of each kind (tests/terraform_plans.py)
+ALONE = {"landing-zone": ["analytics", "backup", "billing", "mgmt"]}
+
 # Examples also planned with the single-root layout (one provider alias per account x Region).
 SINGLE_LAYOUT = ("central-vault", "multi-region")
 
@@ -31,7 +34,7 @@ class Planned:
     name: str
     policy: Policy
     compiled: Compiled
-    previews: list[RootPreview]  # every root planned on its own
+    previews: list[RootPreview]  # roots planned on their own (tests/terraform_plans.py: planned_alone)
     plans: dict[str, RootPlan]  # what every root plans, from one terraform run
     compiled_dir: Path
     validation: dict[str, Any]  # terraform validate -json of every root at once
@@ -78,7 +81,12 @@ def test_every_root_validates(planned: Planned) -> None:
 
 
 def test_every_root_plans_offline(planned: Planned) -> None:
-    assert sorted(pv.root for pv in planned.previews) == sorted(r.name for r in planned.compiled.model.roots)
+    """Every root plans (all together, tests/terraform_plans.py), and on its own as ``plan --offline`` does: all
+    of them, or in the landing zone one of each kind."""
+    roots = sorted(r.name for r in planned.compiled.model.roots)
+    assert sorted(planned.plans) == roots
+    assert all(planned.plans[r].changes for r in roots)
+    assert sorted(pv.root for pv in planned.previews) == ALONE.get(planned.name, roots)
     for pv in planned.previews:
         assert pv.status == "changes", (pv.root, pv.diagnostics)
         assert not [d for d in pv.diagnostics if d.severity == "error"]
@@ -90,8 +98,9 @@ def test_every_root_plans_offline(planned: Planned) -> None:
 
 def test_manifest_counts_match_the_plans(planned: Planned) -> None:
     by_root = {r["name"]: r for r in planned.compiled.manifest["roots"]}
-    for pv in planned.previews:
-        assert by_root[pv.root]["resources"] == pv.add
+    assert sorted(by_root) == sorted(planned.plans)
+    for name, plan in planned.plans.items():
+        assert by_root[name]["resources"] == len(plan.changes), name
 
 
 def _created_vault_arns(planned: Planned) -> set[str]:

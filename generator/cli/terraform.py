@@ -29,6 +29,7 @@ _OFFLINE_HELP = """\
 examples:
   dsql-backup plan --offline policy.yaml                 preview every root, no AWS access at all
   dsql-backup plan --offline policy.yaml --keep /tmp/pv  keep the scratch roots and plans to inspect
+  dsql-backup plan --offline policy.yaml --root backup   preview only this root (repeatable)
 
 Terraform is found through DSQL_BACKUP_TERRAFORM or PATH; the hashicorp/aws provider through
 DSQL_BACKUP_PROVIDER_MIRROR, TF_CLI_CONFIG_FILE's filesystem_mirror, a conventional mirror folder, or
@@ -132,7 +133,7 @@ def add_apply_and_destroy(sub: Subparsers, common: Parser) -> None:
         add_run_arguments(p, command)
 
 
-_OFFLINE_CONFLICTS = ("dir", "root", "affected", "endpoint_url", "json", "markdown")
+_OFFLINE_CONFLICTS = ("dir", "affected", "endpoint_url", "json", "markdown")
 
 
 def offline_conflict(args: argparse.Namespace) -> str | None:
@@ -143,6 +144,12 @@ def offline_conflict(args: argparse.Namespace) -> str | None:
     if getattr(args, "fail_on", None):
         return "--fail-on"
     return None
+
+
+def unknown_roots(asked: Sequence[str], roots: Sequence[str]) -> str | None:
+    """The error line for ``--root`` names that are not roots of the policy, or None."""
+    unknown = sorted(set(asked) - set(roots))
+    return f"dsql-backup: --root {', '.join(unknown)}: no such root (roots: {', '.join(roots)})\n" if unknown else None
 
 
 def _rows(runs: Sequence[Any], skipped: Sequence[Any]) -> list[risk.RootLine]:
@@ -200,10 +207,8 @@ def run_terraform_command(  # noqa: PLR0915 (the command's steps in order, each 
         return EXIT_ERROR
     chosen, skipped = list(targets), []
     if args.root:
-        unknown = sorted(set(args.root) - {t.name for t in targets})
-        if unknown:
-            err.write(f"dsql-backup: --root {', '.join(unknown)}: no such root (roots: "
-                      f"{', '.join(t.name for t in targets)})\n")
+        if unknown := unknown_roots(args.root, [t.name for t in targets]):
+            err.write(unknown)
             return EXIT_ERROR
         chosen = [t for t in targets if t.name in args.root]
         skipped = [t for t in targets if t.name not in args.root]
@@ -327,7 +332,11 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if policy is None:
         return EXIT_INVALID
     compiled = compile_policy(policy)
-    total = len(compiled.model.roots)
+    in_waves = sorted(compiled.model.roots, key=lambda r: (r.wave, r.name))
+    if unknown := unknown_roots(args.root, [r.name for r in in_waves]):
+        err.write(unknown)
+        return EXIT_USAGE
+    total = len(set(args.root)) if args.root else len(compiled.model.roots)
 
     def progress(r: RootPreview) -> None:
         err.write(f"  {r.root}: {r.status} ({r.seconds:.1f} s)\n")
@@ -341,7 +350,8 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"dsql-backup: error DSB902 {exc.message}\n    hint: {exc.hint}\n")
             return EXIT_USAGE
         err.write(f"planning {total} root(s) offline with {runner.binary} ...\n")
-        results = preview(compiled, runner, scratch, parallel=args.parallel, progress=progress)
+        results = preview(compiled, runner, scratch, parallel=args.parallel, progress=progress,
+                          only=args.root or None)
     width = max(len(r.root) for r in results)
     out.write(f"{'root'.ljust(width)}  wave  status      add  change  destroy  seconds\n")
     for r in results:

@@ -3,7 +3,7 @@ network and no credentials. Overrides live only in the scratch copies (see gener
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,10 @@ def preview(
     parallel: int = 2,
     show: bool = False,
     progress: Callable[[RootPreview], None] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[RootPreview]:
-    """Plan every root of ``compiled`` offline inside ``scratch`` (which this function fills)."""
+    """Plan every root of ``compiled`` (or the roots named in ``only``) offline inside ``scratch`` (which this
+    function fills with the whole compiled output and a scratch copy of each root planned)."""
     compiled_dir = scratch / "compiled"
     write_output(compiled.files, compiled_dir)
     roots = {r.name: r for r in compiled.model.roots}
@@ -61,5 +63,5 @@ def preview(
         return result
 
     (scratch / "plan").mkdir(parents=True, exist_ok=True)
-    ordered = sorted(roots.values(), key=lambda r: (r.wave, r.name))
+    ordered = sorted((r for r in roots.values() if only is None or r.name in only), key=lambda r: (r.wave, r.name))
     return run_many([compiled_dir / r.name for r in ordered], one, parallel=parallel)
