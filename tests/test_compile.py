@@ -117,7 +117,7 @@ def test_an_interrupted_write_leaves_the_previous_output_whole(tmp_path: Path) -
         path.write_text(text, encoding="utf-8")
 
     second = {"prod/a.tf": "second a\n", "prod/b.tf": "second b\n", "manifest.json": "{}\n"}
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match="No space left"):
         write_output(second, out, _write=failing)
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no temporary directory may be left behind"

@@ -26,7 +26,7 @@ from generator.policy.loader import MAX_BYTES
 from generator.policy.validate import validate_file
 
 NEGATIVE = Path(__file__).resolve().parent / "negative"
-TOOL_CODES = {"DSB900", "DSB901", "DSB902", "DSB903"}  # tool errors: not something a policy can cause
+TOOL_CODES = {"DSB900", "DSB901", "DSB902", "DSB903", "DSB904"}  # tool errors: not something a policy can cause
 FILE_LEVEL_CODES = {"DSB001", "DSB002"}  # the file was not read, so there is no line to point at
 _LINE = re.compile(r"^(\d+):(\d+) (error|warning|note) (DSB\d{3})$")
 

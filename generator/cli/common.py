@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from generator.diagnostics import Diagnostic, report
 
 if TYPE_CHECKING:
+    from generator.output.errors import OutputError, OutputWarning
     from generator.policy.typed import Policy
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -33,6 +34,17 @@ class Parser(argparse.ArgumentParser):
 
 
 Subparsers = Any  # argparse._SubParsersAction[Parser]; private in argparse
+
+
+def output_error(exc: OutputError, err: TextIO) -> None:
+    """The writer's refusal (generator.output.writer.OutputError) as the CLI prints it."""
+    err.write(f"dsql-backup: error DSB901 {exc.message}\n    hint: {exc.hint}\n")
+
+
+def output_warnings(warnings: Sequence[OutputWarning], err: TextIO) -> None:
+    """What the writer left beside the output directory and why (printed also with --quiet)."""
+    for w in warnings:
+        err.write(f"dsql-backup: warning DSB904 {w.message}\n    hint: {w.hint}\n")
 
 
 def print_diagnostics(diags: Sequence[Diagnostic], out: TextIO) -> None:

@@ -14,6 +14,8 @@ from generator.cli.common import (
     Parser,
     Subparsers,
     load_valid,
+    output_error,
+    output_warnings,
 )
 from generator.render.formats import FORMATS
 
@@ -98,9 +100,15 @@ def cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         result = write_output(compiled.files, args.output, force=args.force)
     except OutputError as exc:
-        err.write(f"dsql-backup: error DSB901 {exc.message}\n    hint: {exc.hint}\n")
+        output_error(exc, err)
         return EXIT_INVALID
+    output_warnings(result.warnings, err)
     if not args.quiet:
+        if result.restored:
+            err.write(f"moved the previous output back from {result.restored} (an interrupted compile left it "
+                      "there)\n")
+        for leftover in result.removed:
+            err.write(f"removed {leftover}: an interrupted compile left it, it held nothing to lose\n")
         if result.moved_aside:
             err.write(f"moved the previous contents of {args.output} to {result.moved_aside}\n")
         if result.kept:

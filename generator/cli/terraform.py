@@ -19,7 +19,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.cli.common import EXIT_INVALID, EXIT_OK, LAYOUTS, RAW, Parser, Subparsers, load_valid
+from generator.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    LAYOUTS,
+    RAW,
+    Parser,
+    Subparsers,
+    load_valid,
+    output_error,
+    output_warnings,
+)
 from generator.terraform import risk
 
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -201,9 +211,10 @@ def run_terraform_command(  # noqa: PLR0915 (the command's steps in order, each 
     compiled = compile_policy(policy)
     directory = Path(args.dir) if args.dir else Path(".dsql-backup") / Path(args.policy).stem
     try:
-        targets = prepare(compiled, directory, endpoint_url=endpoint)
+        targets = prepare(compiled, directory, endpoint_url=endpoint,
+                          on_warnings=lambda warnings: output_warnings(warnings, err))
     except OutputError as exc:
-        err.write(f"dsql-backup: error DSB901 {exc.message}\n    hint: {exc.hint}\n")
+        output_error(exc, err)
         return EXIT_ERROR
     chosen, skipped = list(targets), []
     if args.root:

@@ -113,6 +113,7 @@ _ALL = [
     Code("DSB901", E, "output directory problem"),
     Code("DSB902", E, "terraform not found or failed"),
     Code("DSB903", E, "CDKTF library or Node.js missing for a cdktf output format"),
+    Code("DSB904", W, "leftover of an interrupted compile kept beside the output directory"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

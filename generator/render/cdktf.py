@@ -227,7 +227,7 @@ from generator.render.cdktf import app_stacks
 HERE = Path(__file__).resolve().parent
 
 app, stacks = app_stacks(HERE / "policy.yaml", layout={layout})
-# stacks: {{root name: TerraformStack}}, roots {roots}.
+# stacks: {{root name: TerraformStack}}, {roots}.
 # Add your own constructs to a stack here, for example:
 #   from cdktn import TerraformOutput   # or: from cdktf import ...
 #   TerraformOutput(stacks[{first}], "team", value="platform")
@@ -240,7 +240,9 @@ def render_cdktf_app(model: Model, policy_source: str) -> dict[str, str]:
     """``main.py``, ``cdktf.json``, ``requirements.txt`` and a copy of the policy (pure: no CDKTF import)."""
     roots = [r.name for r in model.roots]
     main = _MAIN.format(version=__version__, policy=json.dumps(model.policy_name), out=APP_OUT,
-                        layout=json.dumps(model.layout), roots=", ".join(roots), first=json.dumps(roots[0]))
+                        layout=json.dumps(model.layout),
+                        roots="roots " + ", ".join(roots) if roots else "none yet: the policy protects nothing",
+                        first=json.dumps(roots[0] if roots else "<root>"))
     config = {"language": "python", "app": "python3 main.py", "output": APP_OUT, "terraformProviders": [],
               "terraformModules": [], "sendCrashReports": "false", "context": {}}
     return {

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from generator.output.compile import Compiled
-from generator.output.writer import write_output
+from generator.output.writer import OutputWarning, write_output
 from generator.terraform.binary import TerraformRunner
 from generator.terraform.emulator import EMULATOR_DIR, sync_working_copy
 from generator.terraform.messages import TfDiagnostic, diagnostics_from_text, json_lines, stream_diagnostics
@@ -98,10 +98,14 @@ class RootRun:
 # ------------------------------------------------------------------------------------------- targets
 
 
-def prepare(compiled: Compiled, out_dir: Path, *, endpoint_url: str | None = None) -> list[Target]:
+def prepare(compiled: Compiled, out_dir: Path, *, endpoint_url: str | None = None,
+            on_warnings: Callable[[Sequence[OutputWarning]], None] | None = None) -> list[Target]:
     """Write ``compiled`` into ``out_dir`` (raises generator.output.writer.OutputError) and return its roots in
-    apply order; with ``endpoint_url``, in emulator working copies."""
-    write_output(compiled.files, out_dir)
+    apply order; with ``endpoint_url``, in emulator working copies. ``on_warnings`` gets the writer's warnings
+    (leftovers of interrupted runs kept beside ``out_dir``)."""
+    written = write_output(compiled.files, out_dir)
+    if on_warnings is not None:
+        on_warnings(written.warnings)
     paths = {r["name"]: str(r.get("path", r["name"])) for r in compiled.manifest["roots"]}
     hashes = {r["name"]: str(r["content_hash"]) for r in compiled.manifest["roots"]}
     targets: list[Target] = []
