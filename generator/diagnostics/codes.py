@@ -49,6 +49,7 @@ _ALL = [
     Code("DSB108", E, "unsupported policy version"),
     Code("DSB109", E, "YAML read an unquoted scalar as another type"),
     Code("DSB110", E, "field was renamed or removed"),
+    Code("DSB111", E, "Terraform version constraint is malformed"),
     # --- references
     Code("DSB201", E, "unknown account"),
     Code("DSB202", E, "unknown cluster"),
