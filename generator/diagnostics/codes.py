@@ -37,6 +37,7 @@ _ALL = [
     Code("DSB011", E, "mapping key is not a string"),
     Code("DSB012", E, "unsupported YAML tag"),
     Code("DSB013", W, "unquoted number with a leading zero: YAML 1.2 tools read it differently"),
+    Code("DSB014", E, "more problems than a stage reports per document: the rest are counted, not listed"),
     # --- schema
     Code("DSB100", E, "value does not match the policy schema"),
     Code("DSB101", E, "required field is missing"),

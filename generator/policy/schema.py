@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
+from itertools import islice
 from typing import Any
 
 import jsonschema_rs
@@ -15,6 +16,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
 from generator.diagnostics import Diagnostic, json_path
+from generator.diagnostics.cap import MAX_REPORTED
 from generator.diagnostics.codes import diag
 from generator.policy.loader import SourceMap
 from generator.policy.schema_errors import ecma_search, ecma_validator, extra_keys, fast_validator, schema_errors
@@ -93,20 +95,17 @@ def _fast() -> jsonschema_rs.Validator:
     return fast_validator(policy_schema())
 
 
-MAX_ERRORS = 500  # schema problems reported per document; past that the rest is summarised (and rules skipped)
+MAX_ERRORS = MAX_REPORTED  # schema problems reported per document; past that one summary (and rules skipped)
 
 
 def check_schema(data: dict[str, Any], source_map: SourceMap, file: str) -> list[Diagnostic]:
     """Every schema problem of the document (up to MAX_ERRORS), one diagnostic each, located in the YAML."""
     out: list[Diagnostic] = []
     leaves: list[ValidationError] = []
+    too_many: Diagnostic | None = None
     for count, error in enumerate(schema_errors(data, policy_schema(), _fast(), _validator())):
         if count == MAX_ERRORS:
-            line, col = source_map.anchor(tuple(error.absolute_path))
-            out.append(diag("DSB100", f"more than {MAX_ERRORS} schema problems: only the first {MAX_ERRORS} are "
-                            "reported, and the semantic checks wait until they are fixed",
-                            "fix the problems reported (often one mistake repeated, such as unquoted account IDs) "
-                            "and validate again", line=line, column=col, path="$"))
+            too_many = _too_many(source_map.anchor(tuple(error.absolute_path)))
             break
         choice = _exclusive_fields(error)
         if choice is not None:
@@ -118,8 +117,20 @@ def check_schema(data: dict[str, Any], source_map: SourceMap, file: str) -> list
     for error in leaves:
         if error.validator == "type" and tuple(error.absolute_path) in specific:
             continue
-        out.extend(_diagnostics_for(error, data, source_map))
-    return [d.with_file(file) for d in out]
+        # One error can stand for many diagnostics (a million unknown fields in one mapping): cap those too.
+        out.extend(islice(_diagnostics_for(error, data, source_map), MAX_ERRORS + 1 - len(out)))
+        if len(out) > MAX_ERRORS:
+            too_many = too_many or _too_many((out[-1].line, out[-1].column))
+            del out[MAX_ERRORS:]
+            break
+    return [d.with_file(file) for d in (*out, *([too_many] if too_many else []))]
+
+
+def _too_many(where: tuple[int, int]) -> Diagnostic:
+    return diag("DSB100", f"more than {MAX_ERRORS} schema problems: only the first {MAX_ERRORS} are "
+                "reported, and the semantic checks wait until they are fixed",
+                "fix the problems reported (often one mistake repeated, such as unquoted account IDs) "
+                "and validate again", line=where[0], column=where[1], path="$")
 
 
 def broken_entries(diags: Sequence[Diagnostic]) -> set[tuple[str, ...]]:
