@@ -37,6 +37,7 @@ _ALL = [
     Code("DSB011", E, "mapping key is not a string"),
     Code("DSB012", E, "unsupported YAML tag"),
     Code("DSB013", W, "unquoted number with a leading zero: YAML 1.2 tools read it differently"),
+    Code("DSB014", E, "more problems than a stage reports per document: the rest are counted, not listed"),
     # --- schema
     Code("DSB100", E, "value does not match the policy schema"),
     Code("DSB101", E, "required field is missing"),
@@ -49,6 +50,7 @@ _ALL = [
     Code("DSB108", E, "unsupported policy version"),
     Code("DSB109", E, "YAML read an unquoted scalar as another type"),
     Code("DSB110", E, "field was renamed or removed"),
+    Code("DSB111", E, "Terraform version constraint is malformed"),
     # --- references
     Code("DSB201", E, "unknown account"),
     Code("DSB202", E, "unknown cluster"),

@@ -346,6 +346,8 @@ def _load(text: str | bytes, file: str) -> Loaded:
         mark = node.start_mark
         diags.append(diag(code, message, hint, line=mark.line + 1, column=mark.column + 1,
                           path=json_path(path), file=file))
+    if (summary := builder.cap.summary()) is not None:
+        diags.append(summary.with_file(file))
     if stop is not None:
         line, col = smap.locate(stop.path)
         if stop.at_key and (kspan := smap.key(stop.path)) is not None:

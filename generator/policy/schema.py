@@ -8,14 +8,18 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
+from itertools import islice
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
 
 from generator.diagnostics import Diagnostic, json_path
+from generator.diagnostics.cap import MAX_REPORTED
 from generator.diagnostics.codes import diag
 from generator.policy.loader import SourceMap
+from generator.policy.schema_errors import ecma_search, ecma_validator, extra_keys, fast_validator, schema_errors
 
 SCHEMA_FILE = "policy.v1.json"
 
@@ -82,24 +86,26 @@ def schema_text() -> str:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(policy_schema())
+def _validator() -> Validator:
+    return ecma_validator(policy_schema())
 
 
-MAX_ERRORS = 500  # schema problems reported per document; past that the rest is summarised (and rules skipped)
+@cache
+def _fast() -> jsonschema_rs.Validator:
+    return fast_validator(policy_schema())
+
+
+MAX_ERRORS = MAX_REPORTED  # schema problems reported per document; past that one summary (and rules skipped)
 
 
 def check_schema(data: dict[str, Any], source_map: SourceMap, file: str) -> list[Diagnostic]:
     """Every schema problem of the document (up to MAX_ERRORS), one diagnostic each, located in the YAML."""
     out: list[Diagnostic] = []
     leaves: list[ValidationError] = []
-    for count, error in enumerate(_validator().iter_errors(data)):
+    too_many: Diagnostic | None = None
+    for count, error in enumerate(schema_errors(data, policy_schema(), _fast(), _validator())):
         if count == MAX_ERRORS:
-            line, col = source_map.anchor(tuple(error.absolute_path))
-            out.append(diag("DSB100", f"more than {MAX_ERRORS} schema problems: only the first {MAX_ERRORS} are "
-                            "reported, and the semantic checks wait until they are fixed",
-                            "fix the problems reported (often one mistake repeated, such as unquoted account IDs) "
-                            "and validate again", line=line, column=col, path="$"))
+            too_many = _too_many(source_map.anchor(tuple(error.absolute_path)))
             break
         choice = _exclusive_fields(error)
         if choice is not None:
@@ -111,8 +117,20 @@ def check_schema(data: dict[str, Any], source_map: SourceMap, file: str) -> list
     for error in leaves:
         if error.validator == "type" and tuple(error.absolute_path) in specific:
             continue
-        out.extend(_diagnostics_for(error, data, source_map))
-    return [d.with_file(file) for d in out]
+        # One error can stand for many diagnostics (a million unknown fields in one mapping): cap those too.
+        out.extend(islice(_diagnostics_for(error, data, source_map), MAX_ERRORS + 1 - len(out)))
+        if len(out) > MAX_ERRORS:
+            too_many = too_many or _too_many((out[-1].line, out[-1].column))
+            del out[MAX_ERRORS:]
+            break
+    return [d.with_file(file) for d in (*out, *([too_many] if too_many else []))]
+
+
+def _too_many(where: tuple[int, int]) -> Diagnostic:
+    return diag("DSB100", f"more than {MAX_ERRORS} schema problems: only the first {MAX_ERRORS} are "
+                "reported, and the semantic checks wait until they are fixed",
+                "fix the problems reported (often one mistake repeated, such as unquoted account IDs) "
+                "and validate again", line=where[0], column=where[1], path="$")
 
 
 def broken_entries(diags: Sequence[Diagnostic]) -> set[tuple[str, ...]]:
@@ -203,7 +221,7 @@ def _diagnostics_for(error: ValidationError, data: dict[str, Any], smap: SourceM
 
     if validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(schema.get("properties", {}))
-        extras = [k for k in error.instance if k not in schema.get("properties", {})]
+        extras = extra_keys(schema, error.instance)
         for key in extras:
             kpath = (*path, key)
             line, col = _key_pos(smap, kpath)
@@ -244,7 +262,7 @@ def _diagnostics_for(error: ValidationError, data: dict[str, Any], smap: SourceM
         line, col = _key_pos(smap, kpath)
         yield diag(
             "DSB105",
-            f"key '{key}' in {_describe_path(path)} is not a valid name",
+            f"key {_short(key)} in {_describe_path(path)} is not a valid name",
             "names start with a letter and use letters, digits, '_' and '-' (at most 40 characters)",
             line=line, column=col, path=json_path(kpath),
         )
@@ -273,10 +291,27 @@ def _diagnostics_for(error: ValidationError, data: dict[str, Any], smap: SourceM
         )
         return
 
+    if validator == "pattern" and schema is policy_schema()["$defs"]["version_constraint"]:
+        yield diag("DSB111", f"{_describe_path(path)}: {_short(error.instance)} is not a Terraform version constraint",
+                   _constraint_hint(str(error.instance), str(error.validator_value)),
+                   line=line, column=col, path=where)
+        return
+
     code = _CODE_BY_VALIDATOR.get(validator, "DSB100")
     if validator == "const" and _is_number(error.validator_value) and not _is_number(error.instance):
         code = "DSB103"
     yield diag(code, _message(error, path), _hint(error, schema), line=line, column=col, path=where)
+
+
+def _constraint_hint(value: str, pattern: str) -> str:
+    """Which condition of a comma-separated version constraint is wrong (each must match the pattern alone)."""
+    form = "write an operator (=, !=, >, >=, <, <=, ~>) and a version, such as \"~> 5.100\" or \">= 1.5.0, < 2.0\""
+    for part in value.split(","):
+        if not ecma_search(pattern, part):
+            shown = part.strip()
+            what = f"'{shown}' is not a condition" if shown else "a condition is empty"
+            return f"{what}: {form}"
+    return form
 
 
 def _key_pos(smap: SourceMap, path: Sequence[str | int]) -> tuple[int, int]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from generator.aws.capabilities import load_capabilities
 from generator.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from generator.diagnostics.cap import MAX_REPORTED, Cap
 from generator.policy.loader import Loaded, load_policy_file, load_policy_text
 from generator.policy.rules import ALL_RULES, WHEN_NO_ERRORS, Context
+from generator.policy.rules.base import LEFT_OUT
 from generator.policy.schema import broken_entries, check_schema
 from generator.policy.typed import Policy, parse_policy
 
@@ -50,15 +53,27 @@ def _validate(loaded: Loaded) -> Validation:
     policy: Policy | None = None
     if ("*",) not in broken:
         typed = parse_policy(_without(loaded.data, broken))
+        # The document's cap covers what the loader and the schema reported too; past it rules only count.
         ctx = Context(typed, loaded.source_map, load_capabilities(),
-                      frozenset((b[0], b[1]) for b in broken if len(b) == 2))
+                      frozenset((b[0], b[1]) for b in broken if len(b) == 2), Cap(max(0, MAX_REPORTED - len(diags))))
         for rule in ALL_RULES:
-            diags.extend(d.with_file(loaded.file) for d in rule(ctx))
-        for rule in () if has_errors(diags) else WHEN_NO_ERRORS:
-            diags.extend(d.with_file(loaded.file) for d in rule(ctx))
+            diags.extend(_reported(rule(ctx), ctx.cap, loaded.file))
+        for rule in () if has_errors(diags) or ctx.cap.left_errors else WHEN_NO_ERRORS:
+            diags.extend(_reported(rule(ctx), ctx.cap, loaded.file))
+        if (summary := ctx.cap.summary()) is not None:
+            diags.append(summary.with_file(loaded.file))
         policy = typed
     result = sort_diagnostics(diags)
     return Validation(loaded.file, loaded, None if has_errors(result) else policy, tuple(result), policy)
+
+
+def _reported(found: Iterable[Diagnostic], cap: Cap, file: str) -> Iterator[Diagnostic]:
+    """A rule's diagnostics within the cap; the rule stops once the cap has counted an absurd number more."""
+    for d in found:
+        if d is not LEFT_OUT:
+            yield d.with_file(file)
+        elif cap.exhausted():
+            return
 
 
 def _without(data: dict[str, Any], broken: set[tuple[str, ...]]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from generator.diagnostics import json_path
+from generator.diagnostics.cap import Cap
 from generator.policy.source_map import (
     BOOL,
     FLOAT,
@@ -119,9 +121,13 @@ class Walk:
         self.expanded = 0  # nodes visited again through aliases or merges
         self.expansion_path: tuple[str | int, ...] = ()
         self.leading_zeros: set[int] = set()  # plain scalars reported as DSB013 (node ids)
+        self.cap = Cap()  # a million duplicate keys: the first MAX_REPORTED reported, the rest counted
 
     def report(self, code: str, message: str, hint: str, node: Node, path: tuple[str | int, ...]) -> None:
-        self.diags.append((code, message, hint, node, path))
+        if self.cap.take(code):
+            self.diags.append((code, message, hint, node, path))
+        elif self.cap.first_left_out is None:
+            self.cap.first_left_out = (node.start_mark.line + 1, node.start_mark.column + 1, json_path(path))
 
     def build(self, node: Node, path: tuple[str | int, ...], depth: int, expanding: bool) -> Any:
         if node.__class__ is ScalarNode:

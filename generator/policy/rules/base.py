@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generator.aws.capabilities import Capabilities
-from generator.diagnostics import Diagnostic, json_path
+from generator.diagnostics import Diagnostic, Severity, json_path
+from generator.diagnostics.cap import Cap
 from generator.diagnostics.codes import diag
 from generator.policy.loader import SourceMap
 from generator.policy.typed import Policy
@@ -21,6 +22,7 @@ class Context:
     source_map: SourceMap
     caps: Capabilities
     broken: frozenset[tuple[str, str]] = frozenset()  # entries that failed the schema (known but unusable)
+    cap: Cap = field(default_factory=Cap)  # past it, diag() only counts: see LEFT_OUT
 
     @property
     def complete(self) -> bool:
@@ -40,16 +42,32 @@ class Context:
         }[section]
         return key in present or (section, key) in self.broken
 
-    def diag(self, code: str, message: str, hint: str, path: Path, *, at_key: bool = False,
+    def diag(self, code: str, message: str, hint: str | Callable[[], str], path: Path, *, at_key: bool = False,
              offset: int = 0, source: str = "") -> Diagnostic:
+        """The diagnostic, located in the YAML; ``hint`` may be a function, called only if it is reported.
+
+        Past the document's cap, LEFT_OUT instead: counted, neither worded nor located (the validator drops it).
+        """
+        if not self.cap.take(code):
+            if self.cap.first_left_out is None:
+                self.cap.first_left_out = (*self._position(path, at_key, offset), json_path(path))
+            return LEFT_OUT
+        line, col = self._position(path, at_key, offset)
+        return diag(code, _naming_the_plan(message, path), hint() if callable(hint) else hint,
+                    line=line, column=col, path=json_path(path), source=source)
+
+    def _position(self, path: Path, at_key: bool, offset: int) -> tuple[int, int]:
         line, col = self.source_map.anchor(path)
         if at_key and (span := self.source_map.key(path)) is not None:
             line, col = span.line, span.column
         elif offset:
             info = self.source_map.scalar(path)
             col += offset + (0 if info is None or info.plain else 1)
-        return diag(code, _naming_the_plan(message, path), hint, line=line, column=col, path=json_path(path),
-                    source=source)
+        return line, col
+
+
+LEFT_OUT = Diagnostic("DSB014", Severity.ERROR, "left out past the cap")
+"""What :meth:`Context.diag` returns past the cap: rules yield it like any diagnostic; the validator drops it."""
 
 
 def _naming_the_plan(message: str, path: Path) -> str:

@@ -19,52 +19,57 @@ def _unknown(ctx: Context, section: str, key: str, path: tuple[str | int, ...], 
         "vaults": ctx.policy.vaults,
         "audit.frameworks": ctx.policy.frameworks,
     }[section]
-    hint = did_you_mean(key, options) or f"define it under {section}, or use one of: {listing(options)}"
+    def hint() -> str:  # difflib over every name: only for the diagnostics reported
+        return did_you_mean(key, options) or f"define it under {section}, or use one of: {listing(options)}"
+
     return ctx.diag(code, f"{what} '{key}' is not defined", hint, path)
 
 
 def unknown_references(ctx: Context) -> Iterator[Diagnostic]:
-    p = ctx.policy
-    checks: list[tuple[str, str, tuple[str | int, ...], str]] = []
-    if p.organization:
-        checks.append(("accounts", p.organization.management_account, ("organization", "management_account"),
-                       "management account"))
-    for c in p.clusters.values():
-        checks.append(("accounts", c.account, ("clusters", c.key, "account"), "account"))
-    for v in p.vaults.values():
-        if len(v.accounts) == 1 and ctx.source_map.value(("vaults", v.key, "account")) is not None:
-            checks.append(("accounts", v.accounts[0], ("vaults", v.key, "account"), "account"))
-        else:
-            for i, ak in enumerate(v.accounts):
-                checks.append(("accounts", ak, ("vaults", v.key, "accounts", i), "account"))
-    for pl in p.plans.values():
-        for i, ck in enumerate(pl.targets.clusters):
-            checks.append(("clusters", ck, ("plans", pl.key, "targets", "clusters", i), "cluster"))
-        for i, ak in enumerate(pl.targets.accounts):
-            checks.append(("accounts", ak, ("plans", pl.key, "targets", "accounts", i), "account"))
-        for r in pl.rules:
-            rp = ("plans", pl.key, "rules", r.index)
-            checks.append(("vaults", r.vault, (*rp, "vault"), "vault"))
-            for cp in r.copy_to:
-                checks.append(("vaults", cp.vault, (*rp, "copy_to", cp.index, "vault"), "vault"))
-                if cp.account:
-                    checks.append(("accounts", cp.account, (*rp, "copy_to", cp.index, "account"), "account"))
-    for t in p.restore_testing.values():
-        checks.append(("accounts", t.account, ("restore_testing", t.key, "account"), "account"))
-        for i, vk in enumerate(t.vaults):
-            checks.append(("vaults", vk, ("restore_testing", t.key, "vaults", i), "vault"))
-        for i, ck in enumerate(t.target_clusters):
-            checks.append(("clusters", ck, ("restore_testing", t.key, "targets", "clusters", i), "cluster"))
-    for f in p.frameworks.values():
-        checks.append(("accounts", f.account, ("audit", "frameworks", f.key, "account"), "account"))
-    for rep in p.reports.values():
-        checks.append(("accounts", rep.account, ("audit", "reports", rep.key, "account"), "account"))
-        for i, fk in enumerate(rep.frameworks):
-            checks.append(("audit.frameworks", fk, ("audit", "reports", rep.key, "frameworks", i), "framework"))
-    for section, key, path, what in checks:
+    for section, key, path, what in _references(ctx):
         d = _unknown(ctx, section, key, path, what)
         if d is not None:
             yield d
+
+
+def _references(ctx: Context) -> Iterator[tuple[str, str, tuple[str | int, ...], str]]:
+    """Every reference of the policy: (section it names an entry of, key, where, what it is), one at a time."""
+    p = ctx.policy
+    if p.organization:
+        yield "accounts", p.organization.management_account, ("organization", "management_account"), \
+            "management account"
+    for c in p.clusters.values():
+        yield "accounts", c.account, ("clusters", c.key, "account"), "account"
+    for v in p.vaults.values():
+        if len(v.accounts) == 1 and ctx.source_map.value(("vaults", v.key, "account")) is not None:
+            yield "accounts", v.accounts[0], ("vaults", v.key, "account"), "account"
+        else:
+            for i, ak in enumerate(v.accounts):
+                yield "accounts", ak, ("vaults", v.key, "accounts", i), "account"
+    for pl in p.plans.values():
+        for i, ck in enumerate(pl.targets.clusters):
+            yield "clusters", ck, ("plans", pl.key, "targets", "clusters", i), "cluster"
+        for i, ak in enumerate(pl.targets.accounts):
+            yield "accounts", ak, ("plans", pl.key, "targets", "accounts", i), "account"
+        for r in pl.rules:
+            rp = ("plans", pl.key, "rules", r.index)
+            yield "vaults", r.vault, (*rp, "vault"), "vault"
+            for cp in r.copy_to:
+                yield "vaults", cp.vault, (*rp, "copy_to", cp.index, "vault"), "vault"
+                if cp.account:
+                    yield "accounts", cp.account, (*rp, "copy_to", cp.index, "account"), "account"
+    for t in p.restore_testing.values():
+        yield "accounts", t.account, ("restore_testing", t.key, "account"), "account"
+        for i, vk in enumerate(t.vaults):
+            yield "vaults", vk, ("restore_testing", t.key, "vaults", i), "vault"
+        for i, ck in enumerate(t.target_clusters):
+            yield "clusters", ck, ("restore_testing", t.key, "targets", "clusters", i), "cluster"
+    for f in p.frameworks.values():
+        yield "accounts", f.account, ("audit", "frameworks", f.key, "account"), "account"
+    for rep in p.reports.values():
+        yield "accounts", rep.account, ("audit", "reports", rep.key, "account"), "account"
+        for i, fk in enumerate(rep.frameworks):
+            yield "audit.frameworks", fk, ("audit", "reports", rep.key, "frameworks", i), "framework"
 
 
 def duplicate_account_ids(ctx: Context) -> Iterator[Diagnostic]:
