@@ -132,9 +132,24 @@ def test_explain_vaults_say_who_may_copy_in() -> None:
     doc = json.loads(run(["explain", str(ROOT / "examples" / "central-vault.yaml"), "--format", "json"])[1])
     central = next(v for v in doc["vaults"] if v["name"] == "acme-central")
     assert central["copy_in_from"] == ["orders", "payments"]
-    assert central["copy_in_allowed"].startswith("any account of organization o-7h2k9m4x1q")
+    assert central["copy_in_allowed"] == "orders (718264093516), payments (604731829455)"
+    assert central["deletion"] == ("denied by the vault access policy, and so is changing or removing that policy; "
+                                   "exempt: arn:aws:iam::529017364802:role/OrganizationAccountAccessRole")
     assert central["lock"] == "compliance, 30-3650 days, immutable 7 days after creation"
     assert {x["cluster"] for x in central["receives"]} == {"orders-db", "payments-db", "payments-ledger"}
+
+
+def test_explain_says_when_the_whole_organization_may_copy_in() -> None:
+    doc = json.loads(run(["explain", str(ROOT / "examples" / "landing-zone.yaml"), "--format", "json"])[1])
+    dr = next(v for v in doc["vaults"] if v["copy_in_from"])
+    assert dr["copy_in_allowed"].startswith("any account of organization o-q8w3e5r7t1 (vault access policy); "
+                                            "copied in by ")
+
+
+def test_explain_says_a_vault_policy_without_role_arn_does_not_guard_itself() -> None:
+    doc = json.loads(run(["explain", str(ROOT / "examples" / "single-region.yaml"), "--format", "json"])[1])
+    assert [v["deletion"] for v in doc["vaults"]] == [
+        "denied by the vault access policy; the policy itself is not protected (the account has no role_arn)"]
 
 
 # --------------------------------------------------------------------------- tag selections, from the model

@@ -193,3 +193,20 @@ def test_offline_conflicts() -> None:
     assert cli_terraform.offline_conflict(ns) is None
     ns.fail_on = ["destructive"]
     assert cli_terraform.offline_conflict(ns) == "--fail-on"
+
+
+def test_hardened_policies_roll_out_in_place_without_risks() -> None:
+    """Issue 16 on a deployed policy: vault policies gain denials and lose the organization grant, the topic
+    policy and the role's trust gain conditions, a topic gets a created key. All in place or new: no risk."""
+    deny_old = {"Statement": [{"Effect": "Deny", "Action": "backup:DeleteRecoveryPoint"}]}
+    deny_new = {"Statement": [{"Effect": "Deny", "Action": ["backup:DeleteRecoveryPoint",
+                                                            "backup:PutBackupVaultAccessPolicy"]}]}
+    assert classify(
+        rc("aws_backup_vault_policy.dr", ["update"], {"policy": json.dumps(deny_old)},
+           {"policy": json.dumps(deny_new)}),
+        rc("aws_sns_topic_policy.dr", ["update"], {"policy": "{}"}, {"policy": '{"Statement": []}'}),
+        rc("aws_iam_role.backup", ["update"], {"assume_role_policy": "{}"}, {"assume_role_policy": '{"a": 1}'}),
+        rc("aws_sns_topic.dr", ["update"], {"kms_master_key_id": ""}, {}, {"kms_master_key_id": True}),
+        rc("aws_kms_key.topic_dr", ["create"], None, {}),
+        rc("aws_kms_alias.topic_dr", ["create"], None, {}),
+    ) == []

@@ -50,6 +50,10 @@ def vault_key_alias(policy: str, vault: str) -> str:
     return f"alias/{policy}-vault-{vault}"
 
 
+def topic_key_alias(policy: str, vault: str) -> str:
+    return f"alias/{policy}-topic-{vault}"
+
+
 def cluster_key_alias(policy: str, cluster: str) -> str:
     return f"alias/{policy}-cluster-{cluster}"
 

@@ -106,6 +106,8 @@ _ALL = [
     Code("DSB704", E, "notification topic is in another account or Region"),
     Code("DSB705", E, "one key ARN cannot encrypt a multi-Region cluster"),
     Code("DSB706", W, "cross-account copy from a vault encrypted with an AWS managed key"),
+    Code("DSB707", E, "notification topic key set for an existing topic"),
+    Code("DSB708", W, "manual-deletion control over vaults whose policies cannot guard themselves (no role_arn)"),
     # --- capabilities
     Code("DSB801", W, "restore testing for Aurora DSQL is unconfirmed"),
     Code("DSB802", W, "deprecated notification event never fires"),

@@ -32,7 +32,7 @@ from generator.aws.cron_parser import parse_cron
 from generator.diagnostics import Diagnostic, Severity, json_path
 from generator.diagnostics.codes import CODES
 from generator.model.documents import vault_arn
-from generator.model.nodes import BackupPlan, BackupRule, DeclaredCluster, Lock, Model, Selection
+from generator.model.nodes import BackupPlan, BackupRule, DeclaredCluster, Lock, Model, Selection, Vault
 from generator.policy.typed import Policy
 
 COMPUTED_CODES = ("DSB221", "DSB604")  # explain derives these itself, per cluster
@@ -374,10 +374,9 @@ class _Deriver:
         for s in selections:
             for x in s.landings:
                 received.setdefault((x.vault, x.account, x.region), []).append(x)
-        org = self.model.organization_id
         out = []
         for (key, account, region), v in sorted(self.vaults.items()):
-            sources = v.copy_in_from
+            sources, org = v.copy_in_from, v.copy_in_organization
             if not sources:
                 allowed = "no other account (no copy-in grant)"
             elif org:
@@ -391,9 +390,20 @@ class _Deriver:
                 lock=lock_words(v.lock), kms_key=kms,
                 receives=tuple(sorted(set(received.get((key, account, region), ())), key=_landing_order)),
                 copy_in_from=sources, copy_in_allowed=allowed,
-                deletion="allowed" if v.recovery_point_deletion else "denied by the vault access policy",
+                deletion=deletion_words(v),
             ))
         return tuple(out)
+
+
+def deletion_words(v: Vault) -> str:
+    """What the vault access policy says about deleting recovery points (and shortening their lifecycle), and
+    about changing the policy itself, from the model."""
+    if v.recovery_point_deletion:
+        return "allowed"
+    words = "denied by the vault access policy"
+    words += (", and so is changing or removing that policy" if v.policy_guarded
+              else "; the policy itself is not protected (the account has no role_arn)")
+    return words + (f"; exempt: {', '.join(v.deny_exempt)}" if v.deny_exempt else "")
 
 
 def _for_cluster(x: Landing, key: str) -> Landing:

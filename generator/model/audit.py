@@ -9,6 +9,7 @@ from types import MappingProxyType
 from generator.aws import naming
 from generator.aws.audit_parameters import Interval, interval
 from generator.aws.capabilities import Capabilities
+from generator.model import documents
 from generator.model.nodes import Control, Framework, ReportPlan
 from generator.policy.typed import Framework as PolicyFramework
 from generator.policy.typed import Policy
@@ -37,12 +38,16 @@ def _interval(caps: Capabilities, control: str, hours: int) -> Interval:
     return interval(caps, control, hours) or Interval("hours", hours)
 
 
-def controls(f: PolicyFramework, caps: Capabilities) -> tuple[Control, ...]:
-    """The framework's controls with their input parameters, sorted by control name."""
+def controls(f: PolicyFramework, caps: Capabilities, deny_exempt: tuple[str, ...] = ()) -> tuple[Control, ...]:
+    """The framework's controls with their input parameters, sorted by control name. ``deny_exempt``: the
+    principals the account's vault access policies exempt from their denials, which the manual-deletion control
+    must not check (its principalArnList, a comma-separated list)."""
     out = []
     for c in sorted(f.controls):
         params: tuple[tuple[str, str], ...] = ()
-        if c == "minimum_retention":
+        if c == "manual_deletion_disabled" and deny_exempt:
+            params = (("principalArnList", ",".join(deny_exempt)),)
+        elif c == "minimum_retention":
             params = (("requiredRetentionDays", str(f.min_retention_days)),)
         elif c == "min_frequency_and_retention":
             every = _interval(caps, c, f.max_backup_interval_hours)
@@ -74,7 +79,8 @@ def nodes(p: Policy, label: Label, alias: Alias, origin: Origin, caps: Capabilit
                 region=region,
                 name=naming.framework_name(p.name, key),
                 description=f.description or f"dsql-backup policy {p.name}: {key}",
-                controls=controls(f, caps),
+                controls=controls(f, caps, documents.deny_exempt(
+                    p.accounts[f.account].role_arn, p.accounts[f.account].break_glass_role_arns)),
                 origin=origin("audit", "frameworks", key),
             )
     for key in sorted(p.reports):

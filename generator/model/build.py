@@ -13,7 +13,7 @@ from typing import Any
 from generator.aws import naming
 from generator.aws.capabilities import Capabilities
 from generator.diagnostics import json_path
-from generator.model import account_nodes, audit, documents
+from generator.model import account_nodes, audit, documents, notification_nodes
 from generator.model.nodes import (
     Backend,
     BackupPlan,
@@ -26,9 +26,7 @@ from generator.model.nodes import (
     KmsKey,
     Lock,
     Model,
-    Notifications,
     Provider,
-    Ref,
     RegionSettings,
     ReportPlan,
     RestoreTest,
@@ -81,6 +79,7 @@ class _Builder:
         self.copy_in: dict[tuple[str, str, str], set[str]] = defaultdict(set)
         self.origins: dict[tuple[str, ...], str] = {}
         self.global_wanted: dict[str, str] = {}  # the organization's global settings the policy asks for
+        self.confirmed = caps.feature("backup_source_conditions").supported  # exact aws:Source* conditions
 
     # --- naming helpers that depend on the layout
     def alias(self, account: str, region: str) -> str:
@@ -122,9 +121,7 @@ class _Builder:
         spans: dict[str, tuple[int, int]] = {}
         if self.source_map is not None:  # every origin a node was given, in the YAML
             spans = {path: self.source_map.anchor(parts) for parts, path in sorted(self.origins.items())}
-        return Model(self.p.name, self.p.terraform.layout, roots, clusters=clusters,
-                     organization_id=self.p.organization.id if self.p.organization else None,
-                     spans=MappingProxyType(spans))
+        return Model(self.p.name, self.p.terraform.layout, roots, clusters=clusters, spans=MappingProxyType(spans))
 
     def declared_clusters(self) -> tuple[DeclaredCluster, ...]:
         return tuple(DeclaredCluster(
@@ -186,13 +183,14 @@ class _Builder:
 
     def add_vaults(self) -> None:
         p = self.p
-        org_id = p.organization.id if p.organization else None
+        org_id = p.organization.id if p.organization and p.organization.copy_grants == "organization" else None
         for key in sorted(p.vaults):
             v = p.vaults[key]
             name = naming.vault_name(p.name, key)
             for account in sorted(a for a in v.accounts if a in p.accounts):
                 a = self.acc[account]
                 acct_id = self.account_id(account)
+                info = p.accounts[account]
                 for region in sorted(v.regions):
                     a.regions.add(region)
                     label = self.vault_label(key, account, region)
@@ -209,6 +207,13 @@ class _Builder:
                             policy=_frozen(documents.vault_key_policy(acct_id, region, source_ids)),
                             origin=self.origin("vaults", key, "kms_key"),
                         ))
+                    arn = documents.vault_arn(region, acct_id, name)
+                    notes, topic_key = notification_nodes.notifications(
+                        v.notifications, p.name, key, arn, account_id=acct_id, region=region, label=label,
+                        key_label=self.scoped(f"topic_{key}", account, region), provider=self.alias(account, region),
+                        origin=self.origin("vaults", key, "notifications", "kms_key"), confirmed=self.confirmed,
+                    ) if v.notifications else (None, None)
+                    a.kms_keys += [topic_key] if topic_key else []
                     a.vaults.append(Vault(
                         label=label,
                         key=key,
@@ -217,23 +222,22 @@ class _Builder:
                         account_id=acct_id,
                         region=region,
                         name=name,
-                        arn=documents.vault_arn(region, acct_id, name),
+                        arn=arn,
                         kms_key_arn=v.kms_key if v.kms_key.startswith("arn:") else None,
                         kms_key_label=kms_label,
                         lock=Lock(v.lock.mode, v.lock.min_retention_days, v.lock.max_retention_days,
                                   v.lock.changeable_for_days if v.lock.mode == "compliance" else None)
                         if v.lock else None,
                         access_policy=_frozen_or_none(documents.vault_access_policy(
-                            v.allow_recovery_point_deletion, source_ids, org_id)),
+                            v.allow_recovery_point_deletion, source_ids, org_id,
+                            info.role_arn, info.break_glass_role_arns)),
                         copy_in_from=tuple(sources),
                         recovery_point_deletion=v.allow_recovery_point_deletion,
-                        notifications=Notifications(
-                            topic_arn=v.notifications.topic if v.notifications.topic.startswith("arn:") else None,
-                            events=tuple(sorted(v.notifications.events)),
-                            topic_name=naming.topic_name(p.name, key),
-                            topic_policy=None if v.notifications.topic.startswith("arn:") else _frozen(
-                                documents.topic_policy(Ref(f"aws_sns_topic.{label}.arn"))),
-                        ) if v.notifications else None,
+                        copy_in_organization=org_id if sources else None,
+                        deny_exempt=() if v.allow_recovery_point_deletion else documents.deny_exempt(
+                            info.role_arn, info.break_glass_role_arns),
+                        policy_guarded=not v.allow_recovery_point_deletion and info.role_arn is not None,
+                        notifications=notes,
                         tags=_frozen(dict(sorted(v.tags.items()))),
                         origin=self.origin("vaults", key),
                     ))
@@ -449,7 +453,8 @@ class _Builder:
 
         roles = tuple(
             BackupRole(label=self.role_label(acct), provider=self.home(acct), account=acct,
-                       name=naming.backup_role_name(p.name))
+                       name=naming.backup_role_name(p.name), trust_policy=_frozen(
+                           documents.backup_role_trust_policy(p.accounts[acct].id, confirmed=self.confirmed)))
             for acct in accounts if self.acc[acct].needs_role
         )
         region_settings = tuple(

@@ -72,6 +72,8 @@ class Notifications:
     events: tuple[str, ...]
     topic_name: str
     topic_policy: Mapping[str, Any] | None  # for a created topic: lets AWS Backup publish to it
+    kms_key_arn: str | None = None  # a created topic encrypted with an existing key
+    kms_key_label: str | None = None  # a created topic encrypted with a KmsKey created in this root
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,10 @@ class Vault:
     origin: str
     copy_in_from: tuple[str, ...] = ()  # account keys whose rules copy into this vault from another account
     recovery_point_deletion: bool = False  # True when the policy allows deleting recovery points
+    copy_in_organization: str | None = None  # copies are granted to this whole organization, not to copy_in_from
+    # Principals the access policy's denials exempt (the deploying role_arn and the break-glass roles)
+    deny_exempt: tuple[str, ...] = ()
+    policy_guarded: bool = False  # the access policy denies changing itself to all but deny_exempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +158,7 @@ class BackupRole:
     provider: str
     account: str
     name: str
+    trust_policy: Mapping[str, Any]  # who may assume it: AWS Backup, for this account
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +320,6 @@ class Model:
     layout: str
     roots: tuple[Root, ...]
     clusters: tuple[DeclaredCluster, ...] = ()  # every cluster the policy declares, by key
-    organization_id: str | None = None  # copies into vaults are granted to this organization when set
     # Where each node's ``origin`` (a JSON path into the policy) stands in the YAML: (line, column).
     # Filled when the model is built with the policy's source map; renderers never print it, so
     # moving lines in the YAML changes no output.

@@ -36,6 +36,7 @@ class Account:
     # The Aurora DSQL service-linked role: "create" it, it "exists" already, or None (created where DSQL
     # recovery points arrive in an account that uses no DSQL cluster of the policy).
     dsql_service_linked_role: str | None = None
+    break_glass_role_arns: tuple[str, ...] = ()  # exempt from the denials of this account's vault policies
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class Lock:
 class Notifications:
     topic: str  # "create" | topic ARN
     events: tuple[str, ...]
+    kms_key: str = "none"  # a created topic's encryption: "none" | "create" | key ARN
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,7 @@ class Organization:
     # policy) leaves them as the organization has them; True/False sets them.
     delegated_administrator: bool | None = None
     multi_party_approval: bool | None = None
+    copy_grants: str = "accounts"  # who may copy into vaults: the copying "accounts" or the "organization"
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +271,7 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             org["management_account"],
             org.get("delegated_administrator"),
             org.get("multi_party_approval"),
+            org.get("copy_grants", "accounts"),
         )
         if org
         else None,
@@ -292,7 +296,7 @@ def _mapping(entries: Any, make: Any) -> Mapping[str, Any]:
 
 def _account(key: str, v: Mapping[str, Any]) -> Account:
     return Account(key, v["id"], v.get("role_arn"), v.get("external_id"), v.get("description", ""),
-                   v.get("dsql_service_linked_role"))
+                   v.get("dsql_service_linked_role"), tuple(v.get("break_glass_role_arns") or ()))
 
 
 def _cluster(key: str, v: Mapping[str, Any], d: Defaults) -> Cluster:
@@ -325,7 +329,8 @@ def _vault(key: str, v: Mapping[str, Any]) -> Vault:
         )
         if lock
         else None,
-        notifications=Notifications(notes.get("topic", "create"), tuple(notes["events"])) if notes else None,
+        notifications=Notifications(notes.get("topic", "create"), tuple(notes["events"]), notes.get("kms_key", "none"))
+        if notes else None,
         allow_recovery_point_deletion=v.get("allow_recovery_point_deletion", False),
         tags=_tags(v.get("tags")),
     )

@@ -43,6 +43,7 @@ ALL_RULES: tuple[RuleFn, ...] = (
     regions.multi_region_restorable,
     regions.backup_region_support,
     accounts.role_accounts,
+    accounts.unguarded_vault_policies,
     accounts.cross_account_copies,
     accounts.key_and_topic_arns,
     capability_rules.restore_testing_support,

@@ -17,11 +17,39 @@ def _arn_parts(arn: str) -> tuple[str, str]:
 def role_accounts(ctx: Context) -> Iterator[Diagnostic]:
     for a in ctx.policy.accounts.values():
         if a.role_arn:
-            acct = a.role_arn.split(":")[4] if a.role_arn.count(":") >= 4 else ""
+            acct = _arn_parts(a.role_arn)[1]
             if acct and acct != a.id:
                 yield ctx.diag("DSB702", f"account '{a.key}' ({a.id}) deploys through a role of account {acct}",
                                "use a role in the account itself; cross-account chains are rarely intended",
                                ("accounts", a.key, "role_arn"))
+        for i, arn in enumerate(a.break_glass_role_arns):
+            acct = _arn_parts(arn)[1]
+            if acct and acct != a.id:
+                yield ctx.diag("DSB702", f"break-glass role of account '{a.key}' ({a.id}) is a role of account "
+                               f"{acct}; another account's role can do nothing in this account's vaults but copy "
+                               "into them, so the exemption gives it nothing",
+                               f"name a role of account {a.id}", ("accounts", a.key, "break_glass_role_arns", i))
+
+
+def unguarded_vault_policies(ctx: Context) -> Iterator[Diagnostic]:
+    """An account that deploys AWS's manual-deletion control over vaults that deny deleting recovery points, but
+    names no role_arn: the role Terraform deploys with is unknown, so those vault policies cannot deny changing
+    themselves (that would lock Terraform out too), and the control will report the vaults non-compliant.
+    Without the control the same policies are only documented (and shown by explain), not warned about."""
+    p = ctx.policy
+    for f in sorted(p.frameworks.values(), key=lambda f: f.key):
+        a = p.accounts.get(f.account)
+        if a is None or a.role_arn or "manual_deletion_disabled" not in f.controls:
+            continue
+        vaults = sorted(v.key for v in p.vaults.values() if a.key in v.accounts
+                        and not v.allow_recovery_point_deletion and set(v.regions) & set(f.regions))
+        if vaults:
+            yield ctx.diag("DSB708", f"framework '{f.key}' checks manual_deletion_disabled in account '{a.key}', "
+                           f"which names no role_arn: the access policies of its vaults ({', '.join(vaults)}) "
+                           "deny deleting recovery points but not changing the policies themselves, since denying "
+                           "that to everyone would stop Terraform too; the control will report these vaults "
+                           "non-compliant", f"set accounts.{a.key}.role_arn to the role Terraform deploys with "
+                           f"in {a.id}", ("audit", "frameworks", f.key, "controls"))
 
 
 def cross_account_copies(ctx: Context) -> Iterator[Diagnostic]:
@@ -63,9 +91,18 @@ def key_and_topic_arns(ctx: Context) -> Iterator[Diagnostic]:
         if v.kms_key.startswith("arn:"):
             yield from _same_place(ctx, v.kms_key, v.accounts, v.regions, path=("vaults", v.key, "kms_key"),
                                    code="DSB703", what="KMS key")
-        if v.notifications and v.notifications.topic.startswith("arn:"):
-            yield from _same_place(ctx, v.notifications.topic, v.accounts, v.regions,
+        n = v.notifications
+        if n and n.topic.startswith("arn:"):
+            yield from _same_place(ctx, n.topic, v.accounts, v.regions,
                                    path=("vaults", v.key, "notifications", "topic"), code="DSB704", what="SNS topic")
+            if n.kms_key != "none":
+                yield ctx.diag("DSB707", f"vault '{v.key}' notifies an existing topic, whose encryption is its own; "
+                               f"kms_key: {n.kms_key} applies only to a topic the policy creates",
+                               "remove notifications.kms_key, or use topic: create",
+                               ("vaults", v.key, "notifications", "kms_key"))
+        elif n and n.kms_key.startswith("arn:"):
+            yield from _same_place(ctx, n.kms_key, v.accounts, v.regions,
+                                   path=("vaults", v.key, "notifications", "kms_key"), code="DSB703", what="KMS key")
 
 
 def _same_place(ctx: Context, arn: str, accounts: tuple[str, ...], regions: tuple[str, ...], *,

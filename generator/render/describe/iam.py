@@ -3,21 +3,12 @@ Aurora DSQL service-linked role where an account receives DSQL recovery points b
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from generator.model.nodes import Ref, Root
 from generator.render.blocks import JsonDoc, Resource
 
 BACKUP_SERVICE_ROLE_DESCRIPTION = "AWS Backup service role for Aurora DSQL (dsql-backup)"
-BACKUP_ASSUME_ROLE_POLICY: Mapping[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Service": "backup.amazonaws.com"},
-        "Action": "sts:AssumeRole",
-    }],
-}
 MANAGED_POLICIES = (
     ("backup", "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"),
     ("restores", "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"),
@@ -29,7 +20,7 @@ def describe(root: Root) -> Iterator[Resource]:
         yield Resource("aws_iam_role", r.label, r.provider, {
             "name": r.name,
             "description": BACKUP_SERVICE_ROLE_DESCRIPTION,
-            "assume_role_policy": JsonDoc(BACKUP_ASSUME_ROLE_POLICY),
+            "assume_role_policy": JsonDoc(r.trust_policy),
         })
         for suffix, arn in MANAGED_POLICIES:
             yield Resource("aws_iam_role_policy_attachment", f"{r.label}_{suffix}", r.provider, {

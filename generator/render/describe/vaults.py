@@ -15,7 +15,8 @@ COMPLIANCE_NOTE = "Compliance mode: immutable, even for AWS and the root user, o
 def describe(root: Root) -> Iterator[Resource]:
     if not root.vaults:
         return
-    yield from kms.keys(root, {v.kms_key_label for v in root.vaults})
+    yield from kms.keys(root, {v.kms_key_label for v in root.vaults}
+                        | {v.notifications.kms_key_label for v in root.vaults if v.notifications})
     for v in root.vaults:
         vault = f"aws_backup_vault.{v.label}"
         args: dict[str, Any] = {"name": v.name}
@@ -45,7 +46,12 @@ def describe(root: Root) -> Iterator[Resource]:
         if n := v.notifications:
             if not n.topic_arn:
                 assert n.topic_policy is not None, "a created topic has its policy"
-                yield Resource("aws_sns_topic", v.label, v.provider, {"name": n.topic_name})
+                topic: dict[str, Any] = {"name": n.topic_name}
+                if n.kms_key_label:
+                    topic["kms_master_key_id"] = Ref(f"aws_kms_key.{n.kms_key_label}.arn")
+                elif n.kms_key_arn:
+                    topic["kms_master_key_id"] = n.kms_key_arn
+                yield Resource("aws_sns_topic", v.label, v.provider, topic)
                 yield Resource("aws_sns_topic_policy", v.label, v.provider, {
                     "arn": Ref(f"aws_sns_topic.{v.label}.arn"),
                     "policy": JsonDoc(n.topic_policy),

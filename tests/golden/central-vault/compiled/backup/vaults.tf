@@ -85,12 +85,7 @@ resource "aws_backup_vault_policy" "central_us_west_2" {
         "Action"   = "backup:CopyIntoBackupVault"
         "Resource" = "*"
         "Principal" = {
-          "AWS" = "*"
-        }
-        "Condition" = {
-          "StringEquals" = {
-            "aws:PrincipalOrgID" = "o-7h2k9m4x1q"
-          }
+          "AWS" = ["arn:aws:iam::718264093516:root", "arn:aws:iam::604731829455:root"]
         }
       },
       {
@@ -99,8 +94,27 @@ resource "aws_backup_vault_policy" "central_us_west_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::529017364802:role/OrganizationAccountAccessRole"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::529017364802:role/OrganizationAccountAccessRole"]
+          }
+        }
       },
     ]
   })
@@ -125,6 +139,14 @@ resource "aws_sns_topic_policy" "central_us_west_2" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.central_us_west_2.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "529017364802"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-west-2:529017364802:*"
+          }
+        }
       },
     ]
   })

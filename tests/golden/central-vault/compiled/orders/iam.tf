@@ -16,6 +16,11 @@ resource "aws_iam_role" "backup" {
           "Service" = "backup.amazonaws.com"
         }
         "Action" = "sts:AssumeRole"
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "718264093516"
+          }
+        }
       },
     ]
   })

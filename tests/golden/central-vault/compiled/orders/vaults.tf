@@ -66,8 +66,27 @@ resource "aws_backup_vault_policy" "orders-local_us_east_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::718264093516:role/OrganizationAccountAccessRole"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::718264093516:role/OrganizationAccountAccessRole"]
+          }
+        }
       },
     ]
   })

@@ -2,6 +2,102 @@
 # Do not edit: change the policy and compile again.
 # Backup vaults with their keys, locks, access policies and notifications.
 
+resource "aws_kms_key" "topic_local_us_east_1" {
+  provider                = aws.us_east_1
+  description             = "dsql-backup payments: encrypts the events of vault payments-local in SNS (us-east-1)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
+      {
+        "Sid"    = "AccountAdministers"
+        "Effect" = "Allow"
+        "Principal" = {
+          "AWS" = "arn:aws:iam::111111111111:root"
+        }
+        "Action"   = "kms:*"
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "AwsBackupPublishesEncrypted"
+        "Effect" = "Allow"
+        "Principal" = {
+          "Service" = "backup.amazonaws.com"
+        }
+        "Action"   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        "Resource" = "*"
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "111111111111"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-1:111111111111:*"
+          }
+        }
+      },
+    ]
+  })
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_kms_alias" "topic_local_us_east_1" {
+  provider      = aws.us_east_1
+  name          = "alias/payments-topic-local"
+  target_key_id = aws_kms_key.topic_local_us_east_1.key_id
+}
+
+resource "aws_kms_key" "topic_local_us_east_2" {
+  provider                = aws.us_east_2
+  description             = "dsql-backup payments: encrypts the events of vault payments-local in SNS (us-east-2)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
+      {
+        "Sid"    = "AccountAdministers"
+        "Effect" = "Allow"
+        "Principal" = {
+          "AWS" = "arn:aws:iam::111111111111:root"
+        }
+        "Action"   = "kms:*"
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "AwsBackupPublishesEncrypted"
+        "Effect" = "Allow"
+        "Principal" = {
+          "Service" = "backup.amazonaws.com"
+        }
+        "Action"   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        "Resource" = "*"
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "111111111111"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-2:111111111111:*"
+          }
+        }
+      },
+    ]
+  })
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_kms_alias" "topic_local_us_east_2" {
+  provider      = aws.us_east_2
+  name          = "alias/payments-topic-local"
+  target_key_id = aws_kms_key.topic_local_us_east_2.key_id
+}
+
 resource "aws_kms_key" "vault_local_us_east_1" {
   provider                = aws.us_east_1
   description             = "dsql-backup payments: encrypts recovery points in vault payments-local (us-east-1)"
@@ -97,16 +193,36 @@ resource "aws_backup_vault_policy" "local_us_east_1" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::111111111111:role/terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::111111111111:role/terraform"]
+          }
+        }
       },
     ]
   })
 }
 
 resource "aws_sns_topic" "local_us_east_1" {
-  provider = aws.us_east_1
-  name     = "payments-local-backup-events"
+  provider          = aws.us_east_1
+  name              = "payments-local-backup-events"
+  kms_master_key_id = aws_kms_key.topic_local_us_east_1.arn
 }
 
 resource "aws_sns_topic_policy" "local_us_east_1" {
@@ -123,6 +239,14 @@ resource "aws_sns_topic_policy" "local_us_east_1" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.local_us_east_1.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "111111111111"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-1:111111111111:*"
+          }
+        }
       },
     ]
   })
@@ -168,16 +292,36 @@ resource "aws_backup_vault_policy" "local_us_east_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::111111111111:role/terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::111111111111:role/terraform"]
+          }
+        }
       },
     ]
   })
 }
 
 resource "aws_sns_topic" "local_us_east_2" {
-  provider = aws.us_east_2
-  name     = "payments-local-backup-events"
+  provider          = aws.us_east_2
+  name              = "payments-local-backup-events"
+  kms_master_key_id = aws_kms_key.topic_local_us_east_2.arn
 }
 
 resource "aws_sns_topic_policy" "local_us_east_2" {
@@ -194,6 +338,14 @@ resource "aws_sns_topic_policy" "local_us_east_2" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.local_us_east_2.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "111111111111"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-2:111111111111:*"
+          }
+        }
       },
     ]
   })

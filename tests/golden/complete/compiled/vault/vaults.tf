@@ -113,8 +113,27 @@ resource "aws_backup_vault_policy" "dr_us_east_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::222222222222:role/backup-break-glass", "arn:aws:iam::222222222222:role/terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::222222222222:role/backup-break-glass", "arn:aws:iam::222222222222:role/terraform"]
+          }
+        }
       },
     ]
   })
@@ -155,12 +174,7 @@ resource "aws_backup_vault_policy" "dr_us_west_2" {
         "Action"   = "backup:CopyIntoBackupVault"
         "Resource" = "*"
         "Principal" = {
-          "AWS" = "*"
-        }
-        "Condition" = {
-          "StringEquals" = {
-            "aws:PrincipalOrgID" = "o-a1b2c3d4e5"
-          }
+          "AWS" = ["arn:aws:iam::111111111111:root"]
         }
       },
       {
@@ -169,8 +183,27 @@ resource "aws_backup_vault_policy" "dr_us_west_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::222222222222:role/backup-break-glass", "arn:aws:iam::222222222222:role/terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::222222222222:role/backup-break-glass", "arn:aws:iam::222222222222:role/terraform"]
+          }
+        }
       },
     ]
   })

@@ -125,12 +125,7 @@ resource "aws_backup_vault_policy" "eu-archive_eu_central_1" {
         "Action"   = "backup:CopyIntoBackupVault"
         "Resource" = "*"
         "Principal" = {
-          "AWS" = "*"
-        }
-        "Condition" = {
-          "StringEquals" = {
-            "aws:PrincipalOrgID" = "o-r5d7n2c8e4"
-          }
+          "AWS" = ["arn:aws:iam::410987654321:root"]
         }
       },
       {
@@ -139,8 +134,27 @@ resource "aws_backup_vault_policy" "eu-archive_eu_central_1" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::310987654321:role/OrganizationAccountAccessRole"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::310987654321:role/OrganizationAccountAccessRole"]
+          }
+        }
       },
     ]
   })
@@ -179,12 +193,7 @@ resource "aws_backup_vault_policy" "eu-archive_eu_west_1" {
         "Action"   = "backup:CopyIntoBackupVault"
         "Resource" = "*"
         "Principal" = {
-          "AWS" = "*"
-        }
-        "Condition" = {
-          "StringEquals" = {
-            "aws:PrincipalOrgID" = "o-r5d7n2c8e4"
-          }
+          "AWS" = ["arn:aws:iam::410987654321:root"]
         }
       },
       {
@@ -193,8 +202,27 @@ resource "aws_backup_vault_policy" "eu-archive_eu_west_1" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::310987654321:role/OrganizationAccountAccessRole"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::310987654321:role/OrganizationAccountAccessRole"]
+          }
+        }
       },
     ]
   })

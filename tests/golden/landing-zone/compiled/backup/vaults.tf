@@ -141,8 +141,27 @@ resource "aws_backup_vault_policy" "dr_us_east_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::100200300401:role/lz-terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::100200300401:role/lz-terraform"]
+          }
+        }
       },
     ]
   })
@@ -167,6 +186,14 @@ resource "aws_sns_topic_policy" "dr_us_east_2" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.dr_us_east_2.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "100200300401"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-2:100200300401:*"
+          }
+        }
       },
     ]
   })
@@ -228,8 +255,27 @@ resource "aws_backup_vault_policy" "dr_us_west_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::100200300401:role/lz-terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::100200300401:role/lz-terraform"]
+          }
+        }
       },
     ]
   })
@@ -254,6 +300,14 @@ resource "aws_sns_topic_policy" "dr_us_west_2" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.dr_us_west_2.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "100200300401"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-west-2:100200300401:*"
+          }
+        }
       },
     ]
   })

@@ -128,8 +128,27 @@ resource "aws_backup_vault_policy" "local_us_east_1" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::200300400505:role/lz-terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::200300400505:role/lz-terraform"]
+          }
+        }
       },
     ]
   })
@@ -154,6 +173,14 @@ resource "aws_sns_topic_policy" "local_us_east_1" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.local_us_east_1.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "200300400505"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-1:200300400505:*"
+          }
+        }
       },
     ]
   })
@@ -199,8 +226,27 @@ resource "aws_backup_vault_policy" "local_us_east_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::200300400505:role/lz-terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::200300400505:role/lz-terraform"]
+          }
+        }
       },
     ]
   })
@@ -225,6 +271,14 @@ resource "aws_sns_topic_policy" "local_us_east_2" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.local_us_east_2.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "200300400505"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-2:200300400505:*"
+          }
+        }
       },
     ]
   })
@@ -270,8 +324,27 @@ resource "aws_backup_vault_policy" "local_us_west_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::200300400505:role/lz-terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::200300400505:role/lz-terraform"]
+          }
+        }
       },
     ]
   })
@@ -296,6 +369,14 @@ resource "aws_sns_topic_policy" "local_us_west_2" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.local_us_west_2.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "200300400505"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-west-2:200300400505:*"
+          }
+        }
       },
     ]
   })

@@ -97,8 +97,27 @@ resource "aws_backup_vault_policy" "local_us_east_1" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::210987654321:role/terraform-deployer"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::210987654321:role/terraform-deployer"]
+          }
+        }
       },
     ]
   })
@@ -123,6 +142,14 @@ resource "aws_sns_topic_policy" "local_us_east_1" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.local_us_east_1.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "210987654321"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-1:210987654321:*"
+          }
+        }
       },
     ]
   })
@@ -168,8 +195,27 @@ resource "aws_backup_vault_policy" "local_us_east_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::210987654321:role/terraform-deployer"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::210987654321:role/terraform-deployer"]
+          }
+        }
       },
     ]
   })
@@ -194,6 +240,14 @@ resource "aws_sns_topic_policy" "local_us_east_2" {
         }
         "Action"   = "SNS:Publish"
         "Resource" = aws_sns_topic.local_us_east_2.arn
+        "Condition" = {
+          "StringEqualsIfExists" = {
+            "aws:SourceAccount" = "210987654321"
+          }
+          "ArnLikeIfExists" = {
+            "aws:SourceArn" = "arn:aws:backup:us-east-2:210987654321:*"
+          }
+        }
       },
     ]
   })

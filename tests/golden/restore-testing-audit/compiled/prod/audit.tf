@@ -46,6 +46,11 @@ resource "aws_backup_framework" "baseline_eu_west_2" {
 
   control {
     name = "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED"
+
+    input_parameter {
+      name  = "principalArnList"
+      value = "arn:aws:iam::332211009988:role/terraform"
+    }
   }
 
   control {

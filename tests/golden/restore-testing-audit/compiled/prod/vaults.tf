@@ -66,8 +66,27 @@ resource "aws_backup_vault_policy" "local_eu_west_2" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::332211009988:role/terraform"]
+          }
+        }
+      },
+      {
+        "Sid"    = "DenyVaultPolicyRemoval"
+        "Effect" = "Deny"
+        "Principal" = {
+          "AWS" = "*"
+        }
+        "Action"   = "backup:DeleteBackupVaultAccessPolicy"
+        "Resource" = "*"
+        "Condition" = {
+          "ArnNotLike" = {
+            "aws:PrincipalArn" = ["arn:aws:iam::332211009988:role/terraform"]
+          }
+        }
       },
     ]
   })

@@ -55,7 +55,7 @@ resource "aws_backup_vault_policy" "local_eu_west_1" {
         "Principal" = {
           "AWS" = "*"
         }
-        "Action"   = "backup:DeleteRecoveryPoint"
+        "Action"   = ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]
         "Resource" = "*"
       },
     ]
