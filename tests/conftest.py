@@ -12,7 +12,7 @@ import pytest
 
 from generator.terraform.binary import TerraformRunner
 from generator.terraform.discovery import TerraformUnavailable
-from tests.scheduling import make_scheduler, order_items
+from tests.scheduling import make_scheduler, order_items, yield_to_long_tests
 from tests.terraform_plans import PlanCache
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +32,10 @@ os.environ.setdefault("GOMEMLIMIT", "1GiB")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     order_items(items)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    yield_to_long_tests(item)  # tests/scheduling.py
 
 
 @pytest.hookimpl(optionalhook=True)

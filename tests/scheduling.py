@@ -7,10 +7,15 @@
   test is given just one more test, taken from the end of the queue (the short ones): an xdist worker runs
   a test once it knows the next one, and whatever is queued behind a long test waits for it, so every other
   unit of work goes to the other workers.
+* :func:`yield_to_long_tests`: a worker lowers its CPU priority (``nice`` 10, inherited by the terraform and
+  provider processes it starts) before its first test that is not long-running. ``-n auto`` starts a worker
+  more than there are cores (tests/conftest.py), so the workers share the cores; the long test, the suite's
+  critical path, then gets a core whenever it can use one, and the others fill the rest.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -28,6 +33,15 @@ def cost_class(item: pytest.Item) -> int:
     if item.get_closest_marker("terraform") or TERRAFORM_FIXTURES & set(getattr(item, "fixturenames", ())):
         return 1
     return 2
+
+
+NICENESS = 10
+
+
+def yield_to_long_tests(item: pytest.Item) -> None:
+    """Lower this process's CPU priority once, before a test that is not long-running (only ever lowers it)."""
+    if not item.nodeid.startswith(LONG_RUNNING) and os.getpriority(os.PRIO_PROCESS, 0) < NICENESS:
+        os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
 
 
 def order_items(items: list[pytest.Item]) -> None:
