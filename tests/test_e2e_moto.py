@@ -249,6 +249,19 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
     assert rc == 2, out + err
     doc = report(tmp_path / "r8.json")
     assert set(statuses(doc).values()) == {"applied"}, out
+    assert risks(doc) == {("destructive", root, address) for root, address in (
+        ("backup", "aws_backup_vault.central_us_east_2"), ("backup", "aws_kms_key.vault_central_us_east_2"),
+        ("orders", "aws_dsql_cluster.orders-db_us_east_2"), ("orders", "aws_kms_key.cluster_orders-db_us_east_2"),
+        ("orders", "aws_backup_vault.orders-local_us_east_2"), ("orders", "aws_kms_key.vault_orders-local_us_east_2"),
+        ("payments", "aws_dsql_cluster.payments-db_us_east_1"), ("payments", "aws_dsql_cluster.payments-ref_us_east_1"),
+        ("payments", "aws_backup_vault.payments-local_us_east_1"),
+        ("payments", "aws_backup_vault.payments-local_us_east_2"),
+        ("payments", "aws_backup_vault_lock_configuration.payments-local_us_east_1"),
+        ("payments", "aws_backup_vault_lock_configuration.payments-local_us_east_2"),
+        ("payments", "aws_kms_key.vault_payments-local_us_east_1"),
+        ("payments", "aws_kms_key.vault_payments-local_us_east_2"))} | {
+        ("coverage", "orders", "aws_backup_selection.orders_us_east_2"),
+        ("coverage", "payments", "aws_backup_selection.payments_us_east_1")}, doc["risks"]
     manifest = json.loads((tmp_path / "base-manifest.json").read_text(encoding="utf-8"))
     assert sum(r["destroy"] for r in doc["roots"]) == manifest["totals"]["resources"]
     order = [m.group(1) for m in re.finditer(r"^  (\w+): applying$", err, re.MULTILINE)]

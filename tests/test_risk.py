@@ -46,11 +46,39 @@ def test_action_names() -> None:
     assert risk.action_of(["no-op"]) == "no-op"
 
 
-@pytest.mark.parametrize("rtype", sorted(risk.PROTECTED))
-@pytest.mark.parametrize("actions", [["delete"], ["delete", "create"], ["create", "delete"]])
-def test_destroying_or_replacing_a_protected_resource_is_destructive(rtype: str, actions: list[str]) -> None:
-    found = classify(rc(f"{rtype}.x", actions, {"name": "x"}, None if actions == ["delete"] else {"name": "y"}))
-    assert [(r.risk, r.address) for r in found if r.risk == "destructive"] == [("destructive", f"{rtype}.x")]
+# What dsql-backup means to protect (README, "risk report"; the resources compiled with prevent_destroy, and the
+# clusters the backups are of), written out here rather than read from risk.PROTECTED: each with the values a
+# plan shows for one, as terraform show -json has them, and the words its report uses.
+PROTECTED_PLANS: dict[str, tuple[dict[str, Any], str]] = {
+    "aws_dsql_cluster": ({"identifier": "abcdefghijklmnopqrstuvwxyz", "deletion_protection_enabled": True,
+                          "arn": CLUSTER_A, "tags": {"tier": "gold"}}, "DSQL cluster"),
+    "aws_backup_vault": ({"name": "acme-central", "arn": VAULT, "force_destroy": False,
+                          "kms_key_arn": "arn:aws:kms:us-east-2:222222222222:key/1234"}, "backup vault"),
+    "aws_backup_vault_lock_configuration": ({"backup_vault_name": "acme-central", "changeable_for_days": None,
+                                             "min_retention_days": 7, "max_retention_days": 400}, "vault lock"),
+    "aws_kms_key": ({"key_id": "1234", "deletion_window_in_days": 30, "enable_key_rotation": True,
+                     "description": "dsql-backup vault acme-central"}, "KMS key"),
+}
+
+
+@pytest.mark.parametrize("rtype", sorted(PROTECTED_PLANS))
+@pytest.mark.parametrize(("actions", "action", "verb"), [
+    (["delete"], "delete", "destroyed"),
+    (["delete", "create"], "replace", "replaced (destroyed, then created anew)"),
+    (["create", "delete"], "replace", "replaced (destroyed, then created anew)")])
+def test_destroying_or_replacing_a_protected_resource_is_destructive(rtype: str, actions: list[str], action: str,
+                                                                     verb: str) -> None:
+    before, noun = PROTECTED_PLANS[rtype]
+    after = None if actions == ["delete"] else {**before, "tags": {"changed": "yes"}}
+    found = classify(rc(f"{rtype}.x", actions, before, after))
+    assert [(r.risk, r.address, r.resource_type, r.action, r.message) for r in found] == [
+        ("destructive", f"{rtype}.x", rtype, action, f"{noun} is {verb}")]
+
+
+@pytest.mark.parametrize("rtype", ["aws_backup_plan", "aws_backup_vault_policy", "aws_backup_vault_notifications",
+                                   "aws_sns_topic", "aws_iam_role", "aws_kms_alias", "aws_backup_region_settings"])
+def test_destroying_what_can_be_recreated_is_not_destructive(rtype: str) -> None:
+    assert classify(rc(f"{rtype}.x", ["delete"], {"name": "x"}, None)) == []
 
 
 def test_updates_and_creates_of_protected_resources_are_not_destructive() -> None:
