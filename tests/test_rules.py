@@ -4,9 +4,11 @@ once per plan, naming it (DSB403 here); a vault entry's accounts x Regions where
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from generator.diagnostics import Diagnostic
 from generator.diagnostics.codes import diag
-from generator.policy.validate import validate_text
+from generator.policy.validate import validate_file, validate_text
 
 HEAD = """\
 version: 1
@@ -152,3 +154,51 @@ plans:
         "rule backs up and no copy lands in account 'prod' us-east-2; account 'dev' us-east-1",
         "point a rule's vault or a copy_to at 'local' there, or split the entry into vault entries whose accounts "
         "and regions are where backups land")]
+
+
+NEGATIVE = Path(__file__).resolve().parent / "negative"
+
+
+def test_lock_and_retention_rules_say_what_is_wrong_and_what_to_do() -> None:
+    """DSB501-DSB507 (generator/policy/rules/retention.py) on their negative fixtures, whole: path, message, hint."""
+    def said(fixture: str) -> list[tuple[str, str, str, str]]:
+        return [(d.code, d.path, d.message, d.hint) for d in validate_file(NEGATIVE / f"{fixture}.yaml").diagnostics
+                if d.code.startswith("DSB50")]
+
+    locked = "every backup job into it would fail"
+    assert said("61-retention-outside-lock") == [
+        ("DSB501", "$.plans.daily.rules[0].retention_days", "plan 'daily': rule 'daily' keeps backups 35 days, but "
+         f"vault 'local' is locked to 7-30 days; {locked}", "set retention_days between 7 and 30")]
+    assert said("91-retention-below-lock-minimum") == [
+        ("DSB501", "$.plans.daily.rules[0].retention_days", "plan 'daily': rule 'daily' keeps backups 5 days, but "
+         f"vault 'local' is locked to 7-30 days; {locked}", "set retention_days between 7 and 30")]
+    assert said("92-copy-retention-outside-lock") == [
+        ("DSB501", "$.plans.daily.rules[0].copy_to[0].retention_days", "plan 'daily': rule 'daily' copies to vault "
+         "'dr' for 14 days, but that vault is locked to 30-365 days; every copy job would fail",
+         "set this copy's retention_days between 30 and 365"),
+        ("DSB501", "$.plans.daily.rules[0].copy_to[1].retention_days", "plan 'daily': rule 'daily' copies to vault "
+         "'archive' for 400 days, but that vault is locked to 30-365 days; every copy job would fail",
+         "set this copy's retention_days between 30 and 365")]
+    assert said("62-compliance-without-ack") == [
+        ("DSB502", "$.vaults.local.lock", "vault 'local' asks for a compliance lock, which no one (not even AWS or "
+         "the root user) can remove or change once changeable_for_days have passed",
+         "add 'acknowledge: compliance-lock-is-irreversible' to the lock, or use mode: governance")]
+    assert said("63-lock-min-above-max") == [
+        ("DSB503", "$.vaults.local.lock.min_retention_days",
+         "vault 'local' lock: min_retention_days 400 is above max_retention_days 30", "swap or correct the bounds")]
+    assert said("64-governance-with-changeable") == [
+        ("DSB504", "$.vaults.local.lock.changeable_for_days", "vault 'local' has a governance lock with "
+         "changeable_for_days; in AWS that setting turns the lock into compliance mode",
+         "remove changeable_for_days, or write mode: compliance with the acknowledgement")]
+    assert said("65-retention-below-audit-minimum") == [
+        ("DSB505", "$.plans.daily.rules[0].retention_days", "plan 'daily': rule 'daily' keeps backups 35 days, below "
+         "the 90 days that audit framework 'baseline' checks",
+         "raise retention_days to 90, or lower the framework's min_retention_days")]
+    assert said("90-audit-interval-not-whole-days") == [
+        ("DSB507", "$.audit.frameworks.baseline.max_backup_interval_hours", "framework 'baseline': control "
+         "min_frequency_and_retention cannot check an interval of 30 hours; AWS takes 1-24 hours or 1-31 whole days",
+         "set max_backup_interval_hours to 24 or 48")]
+    (cold,) = said("66-cold-storage")
+    assert cold[:2] == ("DSB506", "$.plans.daily.rules[0].cold_storage_after_days")
+    assert cold[2].startswith("plan 'daily': cold storage is not supported for Aurora DSQL backups (")
+    assert cold[3] == "remove cold_storage_after_days"
