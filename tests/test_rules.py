@@ -198,7 +198,101 @@ def test_lock_and_retention_rules_say_what_is_wrong_and_what_to_do() -> None:
         ("DSB507", "$.audit.frameworks.baseline.max_backup_interval_hours", "framework 'baseline': control "
          "min_frequency_and_retention cannot check an interval of 30 hours; AWS takes 1-24 hours or 1-31 whole days",
          "set max_backup_interval_hours to 24 or 48")]
+    (interval,) = [d for d in validate_file(NEGATIVE / "90-audit-interval-not-whole-days.yaml").diagnostics
+                   if d.code == "DSB507"]
+    assert interval.source == ("https://docs.aws.amazon.com/config/latest/developerguide/"
+                               "backup-plan-min-frequency-and-min-retention-check.html")
     (cold,) = said("66-cold-storage")
     assert cold[:2] == ("DSB506", "$.plans.daily.rules[0].cold_storage_after_days")
     assert cold[2].startswith("plan 'daily': cold storage is not supported for Aurora DSQL backups (")
     assert cold[3] == "remove cold_storage_after_days"
+
+
+def test_lock_bounds_edges() -> None:
+    """DSB501/DSB503/DSB504 at their edges: a one-sided lock (the other bound is AWS's 1 or 36500 days), equal
+    bounds, a compliance lock without its grace period, vaults without locks before a locked one."""
+    def policy(lock: str, retention: int, copy: int = 35) -> str:
+        return f"""\
+vaults:
+  open: {{ account: prod, regions: [us-east-1] }}
+  local: {{ account: prod, regions: [us-east-1, us-east-2], lock: {lock} }}
+plans:
+  daily:
+    targets: {{ clusters: [orders] }}
+    rules:
+      - name: daily
+        schedule: cron(0 5 ? * * *)
+        vault: local
+        retention_days: {retention}
+        copy_to: [{{ vault: local, region: us-east-2, retention_days: {copy} }}]
+"""
+
+    def said(text: str) -> list[tuple[str, str, str]]:
+        return [(d.code, d.message, d.hint) for d in diagnostics(text, "DSB501", "DSB503", "DSB504")]
+
+    rule, copy = "plan 'daily': rule 'daily'", "every copy job would fail"
+    assert said(policy("{ mode: governance, max_retention_days: 30 }", 35, 40)) == [
+        ("DSB501", f"{rule} keeps backups 35 days, but vault 'local' is locked to 1-30 days; every backup job into "
+         "it would fail", "set retention_days between 1 and 30"),
+        ("DSB501", f"{rule} copies to vault 'local' for 40 days, but that vault is locked to 1-30 days; {copy}",
+         "set this copy's retention_days between 1 and 30")]
+    assert said(policy("{ mode: governance, min_retention_days: 40 }", 35, 30)) == [
+        ("DSB501", f"{rule} keeps backups 35 days, but vault 'local' is locked to 40-36500 days; every backup job "
+         "into it would fail", "set retention_days between 40 and 36500"),
+        ("DSB501", f"{rule} copies to vault 'local' for 30 days, but that vault is locked to 40-36500 days; {copy}",
+         "set this copy's retention_days between 40 and 36500")]
+    assert said(policy("{ mode: governance, min_retention_days: 35, max_retention_days: 35 }", 35)) == []
+    assert [d[0] for d in said(policy("{ mode: governance, min_retention_days: 30, max_retention_days: 30 }",
+                                      35))] == ["DSB501", "DSB501"]
+    compliance = ("{ mode: compliance, acknowledge: compliance-lock-is-irreversible, min_retention_days: 7, "
+                  "max_retention_days: 400 }")
+    found = diagnostics(policy(compliance, 35), "DSB504")
+    assert [(d.code, d.path, d.message, d.hint) for d in found] == [
+        ("DSB504", "$.vaults.local.lock.mode", "vault 'local' has a compliance lock without changeable_for_days",
+         "add changeable_for_days: 3 (or more): the grace period before the lock is final")]
+
+
+def test_audit_minimum_retention_scope() -> None:
+    """DSB505 for either retention control, only for plans that run in the framework's account and Regions, across
+    several frameworks and plans."""
+    text = LOCAL + """\
+  dr: { account: dev, regions: [us-east-2] }
+plans:
+  elsewhere:
+    targets: { clusters: [api] }
+    rules: [{ name: dev, schedule: cron(0 5 ? * * *), vault: dr, retention_days: 7 }]
+  daily:
+    targets: { clusters: [orders] }
+    rules: [{ name: daily, schedule: cron(0 5 ? * * *), vault: local, retention_days: 35 }]
+audit:
+  frameworks:
+    plain: { account: prod, regions: [us-east-1], controls: [vault_lock_present], min_retention_days: 90 }
+    other-region: { account: dev, regions: [us-east-1], controls: [minimum_retention], min_retention_days: 90 }
+    baseline: { account: prod, regions: [us-east-1], controls: [min_frequency_and_retention],
+                min_retention_days: 60, max_backup_interval_hours: 24 }
+"""
+    assert [(d.path, d.message) for d in diagnostics(text, "DSB505")] == [
+        ("$.plans.daily.rules[0].retention_days", "plan 'daily': rule 'daily' keeps backups 35 days, below the 60 "
+         "days that audit framework 'baseline' checks")]
+
+
+def test_unsupported_features_are_named_with_their_source() -> None:
+    """DSB506 for continuous backup and cold storage, at the key, citing the AWS page the capability data names."""
+    text = LOCAL + """\
+plans:
+  daily:
+    targets: { clusters: [orders] }
+    rules:
+      - { name: daily, schedule: cron(0 5 ? * * *), vault: local, retention_days: 35, continuous_backup: true,
+          cold_storage_after_days: 30 }
+"""
+    found = diagnostics(text, "DSB506")
+    assert [(d.path, d.line, d.column, d.hint, d.source) for d in found] == [
+        ("$.plans.daily.rules[0].continuous_backup", *at(text, "continuous_backup").values(),
+         "remove continuous_backup", "https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-aurora.html"),
+        ("$.plans.daily.rules[0].cold_storage_after_days", *at(text, "cold_storage_after_days").values(),
+         "remove cold_storage_after_days", "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html")]
+    assert found[0].message.startswith("plan 'daily': continuous backup (point-in-time recovery) is not supported "
+                                       "for Aurora DSQL (unconfirmed: ")
+    assert found[1].message.startswith("plan 'daily': cold storage is not supported for Aurora DSQL backups "
+                                       "(unconfirmed: ")
