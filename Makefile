@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint type test golden docs check bench clean
+.PHONY: help install lint type test golden docs check bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,5 +40,16 @@ bench: $(STAMP) ## benchmarks: validate, compile, compile per output format, adv
 	$(BIN)/python tests/benchmarks/bench_formats.py
 	$(BIN)/python tests/benchmarks/bench_adversarial.py
 
+MUTATION_STAMP := $(VENV)/.installed-mutation
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	@touch $(MUTATION_STAMP)
+
+# MUTANTS: mutant name patterns to run only some, e.g. MUTANTS='generator.terraform.risk*'; JOBS: parallel children
+JOBS ?= 2
+mutation: $(MUTATION_STAMP) ## mutmut over risk.py, policy/rules/ and the HCL quoting, with their unit tests (slow; not in test)
+	$(BIN)/mutmut run --max-children $(JOBS) $(MUTANTS)
+	$(BIN)/mutmut results
+
 clean: ## remove the venv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info mutants

@@ -104,6 +104,33 @@ def risky_edit(text: str) -> str:
         "      acknowledge: compliance-lock-is-irreversible\n    notifications:", 1)
 
 
+def read_back(moto: MotoServer) -> None:
+    """What the applied roots stored, read back with boto3 (the emulator refuses what AWS would refuse,
+    tests/moto_ext/checks.py): payments' selection and Region settings, the central vault's policy and
+    notifications."""
+    backup = client(moto, "backup", "us-east-1", "arn:aws:iam::333333333333:role/deployer")
+    (plan,) = [p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]
+               if p["BackupPlanName"] == "e2e-payments"]
+    (listed,) = backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"]
+    selection = backup.get_backup_selection(BackupPlanId=plan, SelectionId=listed["SelectionId"])["BackupSelection"]
+    clusters = client(moto, "dsql", "us-east-1", "arn:aws:iam::333333333333:role/deployer").list_clusters()["clusters"]
+    assert len(clusters) == 2 and all(c["arn"].startswith("arn:aws:dsql:us-east-1:333333333333:cluster/")
+                                      for c in clusters), clusters  # payments-db and payments-ref
+    assert (selection["SelectionName"], selection["IamRoleArn"], sorted(selection["Resources"])) == (
+        "e2e-payments", "arn:aws:iam::333333333333:role/e2e-backup", sorted(c["arn"] for c in clusters))
+    assert backup.describe_region_settings()["ResourceTypeOptInPreference"]["DSQL"] is True
+    central = client(moto, "backup", "us-east-2", "arn:aws:iam::222222222222:role/deployer")
+    policy = json.loads(central.get_backup_vault_access_policy(BackupVaultName="e2e-central")["Policy"])
+    statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+    granted = {(s["Effect"], a) for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str)
+                                                              else s["Action"])}
+    assert policy["Version"] == "2012-10-17"
+    assert {("Allow", "backup:CopyIntoBackupVault"), ("Deny", "backup:DeleteRecoveryPoint")} <= granted, policy
+    notifications = central.get_backup_vault_notifications(BackupVaultName="e2e-central")
+    assert (notifications["SNSTopicArn"], sorted(notifications["BackupVaultEvents"])) == (
+        "arn:aws:sns:us-east-2:222222222222:e2e-central-backup-events", ["COPY_JOB_FAILED", "COPY_JOB_SUCCESSFUL"])
+
+
 def recovered(policy: Path, work: Path, moto: MotoServer, tmp_path: Path) -> None:
     import os
     import subprocess
@@ -177,6 +204,7 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
     assert set(statuses(doc).values()) == {"no-changes"}, out
     assert doc["risks"] == []
     assert "(init up to date)" in err  # init is not repeated for unchanged roots
+    read_back(moto)
     # cross-account backup turned on, the settings the policy does not name left as they were, no drift
     assert org_settings.describe_global_settings()["GlobalSettings"] == {
         "isCrossAccountBackupEnabled": "true", "isDelegatedAdministratorEnabled": "true", "isMpaEnabled": "true"}
@@ -254,6 +282,19 @@ def test_apply_replan_change_and_destroy_against_moto(  # noqa: PLR0915 (one ord
     assert rc == 2, out + err
     doc = report(tmp_path / "r8.json")
     assert set(statuses(doc).values()) == {"applied"}, out
+    assert risks(doc) == {("destructive", root, address) for root, address in (
+        ("backup", "aws_backup_vault.central_us_east_2"), ("backup", "aws_kms_key.vault_central_us_east_2"),
+        ("orders", "aws_dsql_cluster.orders-db_us_east_2"), ("orders", "aws_kms_key.cluster_orders-db_us_east_2"),
+        ("orders", "aws_backup_vault.orders-local_us_east_2"), ("orders", "aws_kms_key.vault_orders-local_us_east_2"),
+        ("payments", "aws_dsql_cluster.payments-db_us_east_1"), ("payments", "aws_dsql_cluster.payments-ref_us_east_1"),
+        ("payments", "aws_backup_vault.payments-local_us_east_1"),
+        ("payments", "aws_backup_vault.payments-local_us_east_2"),
+        ("payments", "aws_backup_vault_lock_configuration.payments-local_us_east_1"),
+        ("payments", "aws_backup_vault_lock_configuration.payments-local_us_east_2"),
+        ("payments", "aws_kms_key.vault_payments-local_us_east_1"),
+        ("payments", "aws_kms_key.vault_payments-local_us_east_2"))} | {
+        ("coverage", "orders", "aws_backup_selection.orders_us_east_2"),
+        ("coverage", "payments", "aws_backup_selection.payments_us_east_1")}, doc["risks"]
     manifest = json.loads((tmp_path / "base-manifest.json").read_text(encoding="utf-8"))
     assert sum(r["destroy"] for r in doc["roots"]) == manifest["totals"]["resources"]
     order = [m.group(1) for m in re.finditer(r"^  (\w+): applying$", err, re.MULTILINE)]

@@ -9,22 +9,29 @@ from generator.model.nodes import Ref
 from generator.render.blocks import JsonDoc, Obj
 from generator.render.hcl_syntax import attribute_lines, hcl_value, quote
 
+# (test id, text, the HCL quoted string Terraform reads back as text); ids in ASCII so that a test can be named
+# on the command line (mutmut does)
 QUOTED = [
-    ("plain", '"plain"'),
-    ("", '""'),
-    ('say "hi"', '"say \\"hi\\""'),
-    ("back\\slash", '"back\\\\slash"'),
-    ("${var.secret}", '"$${var.secret}"'),
-    ("%{ if true }x%{ endif }", '"%%{ if true }x%%{ endif }"'),
-    ("$5 and 50% stay", '"$5 and 50% stay"'),
-    ("$${already}", '"$$${already}"'),
-    ("line1\nline2\r\tend", '"line1\\nline2\\r\\tend"'),
-    ("\u0001ctl\u007f", '"\\u0001ctl\\u007f"'),
-    ("ünïcödé 日本 \u0085", '"ünïcödé 日本 \u0085"'),
+    ("plain", "plain", '"plain"'),
+    ("empty", "", '""'),
+    ("quotes", 'say "hi"', '"say \\"hi\\""'),
+    ("backslash", "back\\slash", '"back\\\\slash"'),
+    ("interpolation", "${var.secret}", '"$${var.secret}"'),
+    ("directive", "%{ if true }x%{ endif }", '"%%{ if true }x%%{ endif }"'),
+    ("lone-dollar-and-percent", "$5 and 50% stay", '"$5 and 50% stay"'),
+    ("escaped-interpolation", "$${already}", '"$$${already}"'),
+    ("line-breaks-and-tab", "line1\nline2\r\tend", '"line1\\nline2\\r\\tend"'),
+    ("control-characters", "\u0001ctl\u007f", '"\\u0001ctl\\u007f"'),
+    ("unicode", "ünïcödé 日本 \u0085", '"ünïcödé 日本 \u0085"'),
+    ("sequences-at-the-end", "a ${", '"a $${"'),
+    ("directive-at-the-end", "a %{", '"a %%{"'),
+    ("dollar-at-the-end", 'a "$', '"a \\"$"'),
+    ("other-braces", 'X{"}', '"X{\\"}"'),
+    ("nul-and-escape", "\x00\x1b\x1f", '"\\u0000\\u001b\\u001f"'),
 ]
 
 
-@pytest.mark.parametrize(("text", "hcl"), QUOTED, ids=[repr(t) for t, _ in QUOTED])
+@pytest.mark.parametrize(("text", "hcl"), [(t, h) for _, t, h in QUOTED], ids=[i for i, _, _ in QUOTED])
 def test_quote(text: str, hcl: str) -> None:
     assert quote(text) == hcl
 
@@ -50,3 +57,8 @@ def test_values_as_hcl() -> None:
     assert hcl_value(Obj(role_arn="arn:x"), 2) == '{\n      role_arn = "arn:x"\n    }'
     assert hcl_value({"role_arn": "arn:x"}, 2) == '{\n      "role_arn" = "arn:x"\n    }'
     assert hcl_value([Ref("a.b"), "c", 3, True, None]) == '[a.b, "c", 3, true, null]'
+    assert hcl_value(False) == "false" and hcl_value({}) == "{}" and hcl_value(1.5) == "1.5"
+    assert hcl_value({"a": [JsonDoc({"b": 1})]}) == '{\n  "a" = [jsonencode({\n    "b" = 1\n  })]\n}'
+    assert hcl_value([{"a": 1}, {"b": "c"}]) == '[\n  {\n    "a" = 1\n  },\n  {\n    "b" = "c"\n  },\n]'
+    with pytest.raises(TypeError, match=r"^cannot render set as HCL$"):
+        hcl_value({"x"})

@@ -465,3 +465,155 @@ def test_reset_clears_faults(moto: MotoServer) -> None:
     moto.fault(job="backup", delay=1)
     moto.clear_faults()
     assert moto.faults() == {"jobs": [], "calls": []}
+
+
+# -- what the added operations check before they store anything (tests/moto_ext/checks.py)
+
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "DenyDeletion", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "backup:DeleteRecoveryPoint",
+     "Resource": "*"}]}
+
+
+def unchecked(moto: MotoServer, service: str = "backup") -> Any:
+    """A boto3 client that sends what it is given (no client-side parameter validation): what the server does."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, endpoint_url=moto.url, region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing", config=Config(parameter_validation=False))
+
+
+def refused(call: Callable[[], Any]) -> tuple[str, str]:
+    """(error code, message) of a call the server must refuse with HTTP 400."""
+    with pytest.raises(ClientError) as error:
+        call()
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    return code(error), str(error.value.response["Error"]["Message"])
+
+
+def test_backup_selection_needs_an_existing_role_of_the_account_and_the_models_shape(moto: MotoServer) -> None:
+    backup = unchecked(moto)
+    role = client(moto, "iam").create_role(RoleName="backup", Path="/service-role/",
+                                           AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    assert role == f"arn:aws:iam::{ACCOUNT}:role/service-role/backup"
+    plan = backup.create_backup_plan(BackupPlan={"BackupPlanName": "p", "Rules": [
+        {"RuleName": "daily", "TargetBackupVaultName": "v"}]})["BackupPlanId"]
+    cluster = f"arn:aws:dsql:us-east-1:{ACCOUNT}:cluster/abc"
+    good = {"SelectionName": "sel", "IamRoleArn": role, "Resources": [cluster],
+            "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}]}
+
+    def create(**change: Any) -> Any:
+        return backup.create_backup_selection(BackupPlanId=plan, BackupSelection={**good, **change})
+
+    invalid = "InvalidParameterValueException"
+    assert refused(lambda: create(IamRoleArn=f"arn:aws:iam::{ACCOUNT}:role/missing")) == (
+        invalid, f"IAM role arn:aws:iam::{ACCOUNT}:role/missing does not exist in account {ACCOUNT}")
+    assert refused(lambda: create(IamRoleArn=f"arn:aws:iam::{OTHER}:role/service-role/backup")) == (
+        invalid, f"IamRoleArn arn:aws:iam::{OTHER}:role/service-role/backup is not a role of account {ACCOUNT}")
+    assert refused(lambda: create(IamRoleArn=f"arn:aws:iam::{ACCOUNT}:user/backup"))[0] == invalid
+    assert refused(lambda: create(IamRoleArn="backup"))[0] == invalid
+    assert refused(lambda: create(Resources=["cluster/abc"])) == (
+        invalid, "BackupSelection.Resources: cluster/abc is not an ARN")
+    assert refused(lambda: create(SelectionName="two words"))[0] == invalid  # the model's pattern
+    assert refused(lambda: create(SelectionName="sel\n"))[0] == invalid  # the whole string
+    assert refused(lambda: create(ListOfTags=[{**good["ListOfTags"][0], "ConditionType": "STRINGLIKE"}]))[0] == invalid
+    assert refused(lambda: create(Resources=cluster))[0] == invalid  # a string, not a list
+    assert refused(lambda: create(IamRoleArn=None)) == (
+        "MissingParameterValueException", "CreateBackupSelection.BackupSelection.IamRoleArn is required")
+    assert backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"] == []  # nothing stored
+
+    sel = create()["SelectionId"]
+    stored = backup.get_backup_selection(BackupPlanId=plan, SelectionId=sel)["BackupSelection"]
+    assert stored == good
+
+
+def test_a_member_the_model_lacks_is_refused() -> None:  # boto3 cannot send one: checked in-process
+    from moto.backup.exceptions import InvalidParameterValueException
+
+    from tests.moto_ext import checks
+
+    with pytest.raises(InvalidParameterValueException,
+                       match=re.escape("CreateBackupSelection.BackupSelection has no member Resource")):
+        checks.request("CreateBackupSelection", {"BackupPlanId": "p", "BackupSelection": {
+            "SelectionName": "s", "IamRoleArn": ROLE, "Resource": ["*"]}})
+
+
+def test_vault_access_policy_must_be_a_policy_document(moto: MotoServer) -> None:
+    backup = unchecked(moto)
+    backup.create_backup_vault(BackupVaultName="primary")
+
+    def put(policy: Any) -> Any:
+        return backup.put_backup_vault_access_policy(BackupVaultName="primary", Policy=policy)
+
+    invalid = "InvalidParameterValueException"
+    statement = POLICY["Statement"][0]
+    assert refused(lambda: put("{'Version': '2012-10-17'}"))[0] == invalid
+    assert refused(lambda: put(json.dumps({"Statement": [statement]}))) == (
+        invalid, "Policy needs Version 2012-10-17 or 2008-10-17")
+    assert refused(lambda: put(json.dumps({"Version": "2012-10-17"}))) == (invalid, "Policy needs a Statement")
+    assert refused(lambda: put(json.dumps({"Version": "2012-10-17", "Statement": []})))[0] == invalid
+    assert refused(lambda: put(json.dumps({**POLICY, "Statement": [{**statement, "Effect": "Permit"}]}))) == (
+        invalid, "Policy Statement[0] needs Effect Allow or Deny")
+    no_principal = {k: v for k, v in statement.items() if k != "Principal"}
+    assert refused(lambda: put(json.dumps({**POLICY, "Statement": [no_principal]}))) == (
+        invalid, "Policy Statement[0] needs one of Principal or NotPrincipal")
+    assert refused(lambda: put(json.dumps({**POLICY, "Statement": [{**statement, "NotAction": "backup:*"}]})))[
+        0] == invalid
+    assert refused(lambda: put(None))[0] == "MissingParameterValueException"
+    with pytest.raises(ClientError) as error:  # nothing stored
+        backup.get_backup_vault_access_policy(BackupVaultName="primary")
+    assert code(error) == "ResourceNotFoundException"
+
+    put(json.dumps(POLICY))
+    assert json.loads(backup.get_backup_vault_access_policy(BackupVaultName="primary")["Policy"]) == POLICY
+    put(json.dumps({**POLICY, "Statement": statement}))  # one statement need not be in a list
+
+
+def test_vault_notifications_need_a_topic_arn_and_the_models_event_names(moto: MotoServer) -> None:
+    backup = unchecked(moto)
+    backup.create_backup_vault(BackupVaultName="primary")
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:backup-events"
+
+    def put(arn: Any = topic, events: Any = ("COPY_JOB_FAILED", "BACKUP_JOB_FAILED")) -> Any:
+        return backup.put_backup_vault_notifications(BackupVaultName="primary", SNSTopicArn=arn,
+                                                     BackupVaultEvents=list(events) if events else events)
+
+    invalid = "InvalidParameterValueException"
+    assert refused(lambda: put(events=["COPY_JOB_FAILED", "COPY_JOB_SUCCEEDED"]))[0] == invalid  # not in the model
+    assert refused(lambda: put(events=["copy_job_failed"]))[0] == invalid
+    assert refused(lambda: put(arn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:backup-events")) == (
+        invalid, f"SNSTopicArn arn:aws:sqs:us-east-1:{ACCOUNT}:backup-events is not an SNS topic ARN")
+    assert refused(lambda: put(arn="backup-events"))[0] == invalid
+    assert refused(lambda: put(events=None)) == (
+        "MissingParameterValueException", "PutBackupVaultNotifications.BackupVaultEvents is required")
+    with pytest.raises(ClientError) as error:  # nothing stored
+        backup.get_backup_vault_notifications(BackupVaultName="primary")
+    assert code(error) == "ResourceNotFoundException"
+
+    put()
+    got = backup.get_backup_vault_notifications(BackupVaultName="primary")
+    assert (got["SNSTopicArn"], got["BackupVaultEvents"]) == (topic, ["COPY_JOB_FAILED", "BACKUP_JOB_FAILED"])
+
+
+def test_region_settings_take_only_resource_types_aws_backup_knows(moto: MotoServer) -> None:
+    backup = unchecked(moto)
+    before = backup.describe_region_settings()
+    invalid = "InvalidParameterValueException"
+    assert refused(lambda: backup.update_region_settings(ResourceTypeOptInPreference={"Dsql": True})) == (
+        invalid, "ResourceTypeOptInPreference: unsupported resource type(s) Dsql")
+    assert refused(lambda: backup.update_region_settings(ResourceTypeOptInPreference={"DSQL ": True}))[0] == invalid
+    assert refused(lambda: backup.update_region_settings(ResourceTypeManagementPreference={"EBS": True})) == (
+        invalid, "ResourceTypeManagementPreference: unsupported resource type(s) EBS")
+    assert refused(lambda: backup.update_region_settings(ResourceTypeOptInPreference={"DSQL": "true"}))[0] == invalid
+    after = backup.describe_region_settings()
+    assert (after["ResourceTypeOptInPreference"], after["ResourceTypeManagementPreference"]) == (
+        before["ResourceTypeOptInPreference"], before["ResourceTypeManagementPreference"])  # nothing stored
+    assert after["ResourceTypeOptInPreference"]["DSQL"] is False
+
+    backup.update_region_settings(ResourceTypeOptInPreference={"DSQL": True, "Storage Gateway": False},
+                                  ResourceTypeManagementPreference={"DSQL": True})
+    after = backup.describe_region_settings()
+    assert (after["ResourceTypeOptInPreference"]["DSQL"], after["ResourceTypeOptInPreference"]["Storage Gateway"],
+            after["ResourceTypeManagementPreference"]["DSQL"]) == (True, False, True)

@@ -46,11 +46,40 @@ def test_action_names() -> None:
     assert risk.action_of(["no-op"]) == "no-op"
 
 
-@pytest.mark.parametrize("rtype", sorted(risk.PROTECTED))
-@pytest.mark.parametrize("actions", [["delete"], ["delete", "create"], ["create", "delete"]])
-def test_destroying_or_replacing_a_protected_resource_is_destructive(rtype: str, actions: list[str]) -> None:
-    found = classify(rc(f"{rtype}.x", actions, {"name": "x"}, None if actions == ["delete"] else {"name": "y"}))
-    assert [(r.risk, r.address) for r in found if r.risk == "destructive"] == [("destructive", f"{rtype}.x")]
+# What dsql-backup means to protect (README, "risk report"; the resources compiled with prevent_destroy, and the
+# clusters the backups are of), written out here rather than read from risk.PROTECTED: each with the values a
+# plan shows for one, as terraform show -json has them, and the words its report uses.
+PROTECTED_PLANS: dict[str, tuple[dict[str, Any], str]] = {
+    "aws_dsql_cluster": ({"identifier": "abcdefghijklmnopqrstuvwxyz", "deletion_protection_enabled": True,
+                          "arn": CLUSTER_A, "tags": {"tier": "gold"}}, "DSQL cluster"),
+    "aws_backup_vault": ({"name": "acme-central", "arn": VAULT, "force_destroy": False,
+                          "kms_key_arn": "arn:aws:kms:us-east-2:222222222222:key/1234"}, "backup vault"),
+    "aws_backup_vault_lock_configuration": ({"backup_vault_name": "acme-central", "changeable_for_days": None,
+                                             "min_retention_days": 7, "max_retention_days": 400}, "vault lock"),
+    "aws_kms_key": ({"key_id": "1234", "deletion_window_in_days": 30, "enable_key_rotation": True,
+                     "description": "dsql-backup vault acme-central"}, "KMS key"),
+}
+
+
+@pytest.mark.parametrize("rtype", sorted(PROTECTED_PLANS))
+@pytest.mark.parametrize(("actions", "action", "verb"), [
+    (["delete"], "delete", "destroyed"),
+    (["delete", "create"], "replace", "replaced (destroyed, then created anew)"),
+    (["create", "delete"], "replace", "replaced (destroyed, then created anew)")], ids=["delete", "delete-create",
+                                                                                     "create-delete"])
+def test_destroying_or_replacing_a_protected_resource_is_destructive(rtype: str, actions: list[str], action: str,
+                                                                     verb: str) -> None:
+    before, noun = PROTECTED_PLANS[rtype]
+    after = None if actions == ["delete"] else {**before, "tags": {"changed": "yes"}}
+    found = classify(rc(f"{rtype}.x", actions, before, after))
+    assert [(r.risk, r.address, r.resource_type, r.action, r.message) for r in found] == [
+        ("destructive", f"{rtype}.x", rtype, action, f"{noun} is {verb}")]
+
+
+@pytest.mark.parametrize("rtype", ["aws_backup_plan", "aws_backup_vault_policy", "aws_backup_vault_notifications",
+                                   "aws_sns_topic", "aws_iam_role", "aws_kms_alias", "aws_backup_region_settings"])
+def test_destroying_what_can_be_recreated_is_not_destructive(rtype: str) -> None:
+    assert classify(rc(f"{rtype}.x", ["delete"], {"name": "x"}, None)) == []
 
 
 def test_updates_and_creates_of_protected_resources_are_not_destructive() -> None:
@@ -210,3 +239,150 @@ def test_hardened_policies_roll_out_in_place_without_risks() -> None:
         rc("aws_kms_key.topic_dr", ["create"], None, {}),
         rc("aws_kms_alias.topic_dr", ["create"], None, {}),
     ) == []
+
+
+def test_reports_in_full() -> None:
+    """The text, Markdown and JSON reports, whole: risks sorted by class in text and Markdown, kept in order in
+    JSON; table cells escaped; the gate and failed roots said."""
+    risks = [risk.Risk("prod", "aws_backup_selection.s", "aws_backup_selection", "delete", "coverage", "gone"),
+             risk.Risk("prod", "aws_backup_plan.p", "aws_backup_plan", "update", "retention", "7 days, not 35"),
+             risk.Risk("dr", "aws_dsql_cluster.c", "aws_dsql_cluster", "delete", "destructive", "a|b"),
+             risk.Risk("dr", "aws_backup_vault_lock_configuration.l", "aws_backup_vault_lock_configuration", "create",
+                       "irreversible", "locked")]
+    rows = [risk.RootLine("prod", 1, "changes", 1, 2, 3, 2.5),
+            risk.RootLine("dr|x", 2, "error", 4, 0, 0, 1.04, "plan: x|y\nz")]
+    assert risk.as_text(risks) == (
+        "risks: 1 destructive, 1 irreversible, 1 retention, 1 coverage\n"
+        "  destructive  dr: aws_dsql_cluster.c (delete): a|b\n"
+        "  irreversible dr: aws_backup_vault_lock_configuration.l (create): locked\n"
+        "  retention    prod: aws_backup_plan.p (update): 7 days, not 35\n"
+        "  coverage     prod: aws_backup_selection.s (delete): gone\n")
+    assert risk.as_markdown("plan", "p|q.yaml", rows, risks, ["destructive", "coverage"]) == (
+        "<!-- dsql-backup:risk-report -->\n"
+        "### dsql-backup plan: `p\\|q.yaml`\n"
+        "\n"
+        "**5 to add, 2 to change, 3 to destroy** across 2 root(s); 1 destructive, 1 irreversible, 1 retention, "
+        "1 coverage. **Failed: dr|x.**\n"
+        "\n"
+        ":no_entry: `--fail-on destructive,coverage`: 2 change(s) block this run.\n"
+        "\n"
+        "| root | wave | status | add | change | destroy | seconds |\n"
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |\n"
+        "| prod | 1 | changes | 1 | 2 | 3 | 2.5 |\n"
+        "| dr\\|x | 2 | error | 4 | 0 | 0 | 1.0 |\n"
+        "\n"
+        "| risk | root | resource | action | why |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        "| **destructive** | dr | `aws_dsql_cluster.c` | delete | a\\|b |\n"
+        "| **irreversible** | dr | `aws_backup_vault_lock_configuration.l` | create | locked |\n"
+        "| **retention** | prod | `aws_backup_plan.p` | update | 7 days, not 35 |\n"
+        "| **coverage** | prod | `aws_backup_selection.s` | delete | gone |\n"
+        "\n"
+        "<details><summary>errors</summary>\n"
+        "\n"
+        "- **dr\\|x**: plan: x\\|y z\n"
+        "\n"
+        "</details>\n")
+    assert risk.as_markdown("apply", "p.yaml", rows[:1], []) == (
+        "<!-- dsql-backup:risk-report -->\n### dsql-backup apply: `p.yaml`\n\n"
+        "**1 to add, 2 to change, 3 to destroy** across 1 root(s); no risky changes.\n\n"
+        "| root | wave | status | add | change | destroy | seconds |\n"
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |\n"
+        "| prod | 1 | changes | 1 | 2 | 3 | 2.5 |\n")
+    assert json.loads(risk.as_json("plan", "p.yaml", rows, risks, ["retention"])) == {
+        "format": "dsql-backup/risk-report", "version": 1, "command": "plan", "policy": "p.yaml",
+        "summary": {"roots": 2, "failed": ["dr|x"], "add": 5, "change": 2, "destroy": 3,
+                    "risks": {"destructive": 1, "irreversible": 1, "retention": 1, "coverage": 1},
+                    "fail_on": ["retention"], "gate_tripped": True},
+        "roots": [{"root": "prod", "wave": 1, "status": "changes", "add": 1, "change": 2, "destroy": 3,
+                   "seconds": 2.5, "error": ""},
+                  {"root": "dr|x", "wave": 2, "status": "error", "add": 4, "change": 0, "destroy": 0,
+                   "seconds": 1.04, "error": "plan: x|y\nz"}],
+        "risks": [{"root": r.root, "address": r.address, "resource_type": r.resource_type, "action": r.action,
+                   "risk": r.risk, "message": r.message} for r in risks]}
+    assert risk.as_json("plan", "p.yaml", [], []).startswith('{\n  "format": "dsql-backup/risk-report",\n')
+    assert json.loads(risk.as_json("plan", "p.yaml", [], []))["summary"]["gate_tripped"] is False
+
+
+def test_selection_risks_in_full() -> None:
+    """Each way a selection stops covering a cluster, as whole risks."""
+    sel = "aws_backup_selection.s"
+
+    def cov(action: str, message: str) -> risk.Risk:
+        return risk.Risk("prod", sel, "aws_backup_selection", action, "coverage", message)
+
+    tagged = {"name": "sel", "resources": [], "not_resources": [],
+              "condition": [{"string_equals": [{"key": "aws:ResourceTag/backup", "value": "daily"}],
+                             "string_like": [{"key": "aws:ResourceTag/tier", "value": "g*"}]}],
+              "selection_tag": [{"type": "STRINGEQUALS", "key": "team", "value": "core"}]}
+    assert classify(rc(sel, ["delete"], tagged, None)) == [
+        cov("delete", "selection 'sel' is destroyed: it covered its tag conditions")]
+    assert classify(rc(sel, ["delete"], {"resources": [CLUSTER_A, CLUSTER_B]}, None)) == [
+        cov("delete", f"selection '{sel}' is destroyed: it covered {CLUSTER_A}, {CLUSTER_B}")]
+    assert classify(rc(sel, ["delete", "create"], tagged, {**tagged, "condition": [], "selection_tag": []})) == [
+        cov("replace", "selection 'sel' drops tag condition(s) team=core, aws:ResourceTag/backup=daily, "
+            "aws:ResourceTag/tier=g*: clusters matched by them may no longer be backed up")]
+    assert classify(rc(sel, ["delete", "create"], tagged, tagged)) == []
+    assert classify(rc(sel, ["update"], {**tagged, "resources": [CLUSTER_A, CLUSTER_B]},
+                       {**tagged, "resources": [CLUSTER_B], "not_resources": [CLUSTER_A, CLUSTER_B]})) == [
+        cov("update", f"selection 'sel' stops covering {CLUSTER_A}"),
+        cov("update", f"selection 'sel' now excludes {CLUSTER_A}, {CLUSTER_B}")]
+    assert classify(rc(sel, ["delete", "create"], {"name": "sel", "resources": [CLUSTER_A, CLUSTER_B]},
+                       {"name": "sel"}, {"resources": True})) == [
+        cov("replace", f"selection 'sel' gets resources known only after apply; it covered {CLUSTER_A}, {CLUSTER_B}")]
+    assert classify(rc(sel, ["delete", "create"], {"name": "sel", "resources": []}, {"name": "sel"},
+                       {"resources": True})) == []
+
+
+def test_classifier_edges_as_whole_risks() -> None:
+    """Retention and coverage edges of backup plans, compliance locks destroyed, reads and no-ops, whole risks."""
+    plan, lock, sel = "aws_backup_plan.p", "aws_backup_vault_lock_configuration.l", "aws_backup_selection.s"
+
+    def plan_risk(action: str, cls: str, message: str) -> risk.Risk:
+        return risk.Risk("prod", plan, "aws_backup_plan", action, cls, message)  # type: ignore[arg-type]
+
+    forever = {"rule_name": "keep", "lifecycle": [], "copy_action": [{"destination_vault_arn": VAULT}]}
+    before = {"rule": [rule("gone", 35, {VAULT: 90}), forever, rule("daily", 35, {VAULT: 90, "arn:b": 5})]}
+    after = {"rule": [{**forever, "lifecycle": [{"delete_after": 30}],
+                       "copy_action": [{"destination_vault_arn": VAULT, "lifecycle": [{"delete_after": 60}]}]},
+                      rule("daily", 1, {"arn:b": 4})]}
+    assert classify(rc(plan, ["update"], before, after)) == [
+        plan_risk("update", "retention", "rule 'daily' keeps recovery points 1 days instead of 35"),
+        plan_risk("update", "coverage", "rule 'daily' no longer copies to " + VAULT),
+        plan_risk("update", "retention", "rule 'daily' keeps copies in arn:b 4 days instead of 5"),
+        plan_risk("update", "coverage", "rule 'gone' is removed: its backups stop"),
+        plan_risk("update", "retention", "rule 'keep' keeps recovery points 30 days instead of indefinitely"),
+        plan_risk("update", "retention", f"rule 'keep' keeps copies in {VAULT} 60 days instead of indefinitely")]
+    unchanged = classify(rc(plan, ["update"], before, {"rule": [rule("gone", 35, {VAULT: 90}), forever,
+                                                                rule("daily", 35, {VAULT: 90, "arn:b": 5})]}))
+    assert unchanged == []
+    assert classify(rc(plan, ["update"], {"rule": [rule("d", 35, {VAULT: 90})]},  # 0: no deletion, kept for ever
+                       {"rule": [{**rule("d", 0), "copy_action": [{"destination_vault_arn": VAULT}]}]})) == []
+    assert classify(rc(plan, ["delete"], before, None)) == []  # the plan goes: its selections say what is lost
+
+    compliance = {"changeable_for_days": 3, "min_retention_days": 7, "max_retention_days": 30}
+    assert classify(rc(lock, ["delete"], compliance, None)) == [
+        risk.Risk("prod", lock, "aws_backup_vault_lock_configuration", "delete", "destructive",
+                  "vault lock is destroyed"),
+        risk.Risk("prod", lock, "aws_backup_vault_lock_configuration", "delete", "irreversible",
+                  "compliance lock is deleted: this fails once the lock date has passed, and cannot be undone")]
+    assert classify(rc(lock, ["create"], None, compliance))[0].message == (
+        "compliance lock is created: after 3 days nobody can change or remove it, and recovery points cannot be "
+        "deleted before their retention ends")
+
+    covered = {"name": "sel", "resources": [CLUSTER_A, CLUSTER_B], "not_resources": [CLUSTER_A]}
+    assert classify(rc(sel, ["read"], covered, {"resources": []}), rc(sel, ["no-op"], covered, {"resources": []}),
+                    rc("aws_dsql_cluster.c", ["delete"], {}, None),
+                    rc(sel, ["update"], covered, {"resources": [], "not_resources": [CLUSTER_A, "arn:c"]})) == [
+        risk.Risk("prod", "aws_dsql_cluster.c", "aws_dsql_cluster", "delete", "destructive",
+                  "DSQL cluster is destroyed"),
+        risk.Risk("prod", sel, "aws_backup_selection", "update", "coverage",
+                  f"selection 'sel' stops covering {CLUSTER_A}, {CLUSTER_B}"),
+        risk.Risk("prod", sel, "aws_backup_selection", "update", "coverage", "selection 'sel' now excludes arn:c")]
+    tag = {"name": "sel", "selection_tag": [{"type": "STRINGEQUALS", "key": "backup", "value": "daily"}]}
+    assert [r.message for r in classify(rc(sel, ["delete", "create"], tag, {"name": "sel", "selection_tag": [
+        {"type": "STRINGLIKE", "key": "backup", "value": "daily"}]}))] == [
+        "selection 'sel' drops tag condition(s) backup=daily: clusters matched by them may no longer be backed up"]
+    assert risk.action_of(["read"]) == "read" and risk.action_of([]) == "no-op"
+    rows = [risk.RootLine("a", 1, "error", 0, 0, 0, 1.0), risk.RootLine("b", 1, "error", 0, 0, 0, 1.0)]
+    assert "**Failed: a, b.**" in risk.as_markdown("plan", "p.yaml", rows, [])

@@ -18,6 +18,10 @@ Added (AWS Backup):
 * Put/Get/DeleteBackupVaultNotifications ``/backup-vaults/{backupVaultName}/notification-configuration``;
 * UpdateRegionSettings/DescribeRegionSettings ``PUT|GET /account-settings``;
 * UpdateGlobalSettings/DescribeGlobalSettings ``PUT|GET /global-settings``;
+
+  CreateBackupSelection, PutBackupVaultAccessPolicy, PutBackupVaultNotifications and UpdateRegionSettings check
+  their request as AWS does before they store it (tests/moto_ext/checks.py: the model's shapes, an existing role
+  of the account, a policy document, an SNS topic ARN, known resource types), with AWS's error codes;
 * jobs and recovery points of Aurora DSQL clusters (tests/moto_ext/jobs.py), below.
 
 Added (AWS Backup jobs; responses hold only members of the model's output shapes):
@@ -177,6 +181,9 @@ def patch_moto() -> None:  # noqa: PLR0915 (one flat list of added operations)
     from moto.dsql import models as dsql_models
     from moto.iam import models as iam_models
 
+    from tests.moto_ext import checks  # what AWS checks before the added operations store anything
+    from tests.moto_ext.jobs import MissingParameterValueException
+
     dsql_models.dsql_backends._additional_regions = list(DSQL_REGIONS)
     # CreateServiceLinkedRole names the role after the service; AWS names Aurora DSQL's AWSServiceRoleForAuroraDsql
     iam_models.SERVICE_NAME_CONVERSION["dsql"] = "AuroraDsql"
@@ -219,6 +226,9 @@ def patch_moto() -> None:  # noqa: PLR0915 (one flat list of added operations)
     def create_backup_selection(self: Any) -> str:
         plan_id = _segment(self.path, "plans")
         body = json.loads(self.body)
+        _selections(self, plan_id)  # 404 for an unknown plan, first
+        checks.request("CreateBackupSelection", {**body, "BackupPlanId": plan_id})
+        checks.selection(backend(self).account_id, body)
         sel_id = str(uuid.uuid4())
         record = {"SelectionId": sel_id, "BackupPlanId": plan_id, "CreationDate": time.time(),
                   "CreatorRequestId": body.get("CreatorRequestId"), "BackupSelection": body["BackupSelection"]}
@@ -254,7 +264,12 @@ def patch_moto() -> None:  # noqa: PLR0915 (one flat list of added operations)
     def put_backup_vault_access_policy(self: Any) -> str:
         name = _segment(self.path, "backup-vaults")
         vault_arn(self, name)
-        _ext(backend(self))["policies"][name] = json.loads(self.body).get("Policy")
+        body = json.loads(self.body)
+        checks.request("PutBackupVaultAccessPolicy", {**body, "BackupVaultName": name})
+        if body.get("Policy") is None:
+            raise MissingParameterValueException("Policy is required")
+        checks.access_policy(body["Policy"])
+        _ext(backend(self))["policies"][name] = body["Policy"]
         return "{}"
 
     def get_backup_vault_access_policy(self: Any) -> str:
@@ -274,6 +289,8 @@ def patch_moto() -> None:  # noqa: PLR0915 (one flat list of added operations)
         name = _segment(self.path, "backup-vaults")
         vault_arn(self, name)
         body = json.loads(self.body)
+        checks.request("PutBackupVaultNotifications", {**body, "BackupVaultName": name})
+        checks.topic(body["SNSTopicArn"])
         _ext(backend(self))["notifications"][name] = (body["SNSTopicArn"], list(body["BackupVaultEvents"]))
         return "{}"
 
@@ -294,6 +311,8 @@ def patch_moto() -> None:  # noqa: PLR0915 (one flat list of added operations)
     # -- Region and global settings
     def update_region_settings(self: Any) -> str:
         body = json.loads(self.body or "{}")
+        checks.request("UpdateRegionSettings", body)
+        checks.region_settings(body)
         state = _ext(backend(self))
         state["opt_in"].update(body.get("ResourceTypeOptInPreference") or {})
         state["management"].update(body.get("ResourceTypeManagementPreference") or {})
