@@ -13,7 +13,7 @@ import pytest
 from generator.terraform.binary import TerraformRunner
 from generator.terraform.discovery import TerraformUnavailable
 from tests.scheduling import make_scheduler, order_items, yield_to_long_tests
-from tests.terraform_plans import PlanCache
+from tests.terraform_plans import PlanCache, provider_override_runner
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
@@ -67,8 +67,9 @@ def tf_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TerraformRun
 
 @pytest.fixture(scope="session")
 def plan_cache(tf_runner: TerraformRunner, tmp_path_factory: pytest.TempPathFactory) -> PlanCache:
-    """Compiled examples and their offline plans, shared by the terraform-backed tests of one worker."""
-    return PlanCache(tf_runner, tmp_path_factory)
+    """Compiled examples and their offline plans, shared by the terraform-backed tests of one worker (the provider
+    run in place: tests/terraform_plans.py, provider_override_runner)."""
+    return PlanCache(provider_override_runner(tf_runner, tmp_path_factory.mktemp("plans")), tmp_path_factory)
 
 
 def example_group(example: Path) -> pytest.MarkDecorator:
