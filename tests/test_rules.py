@@ -296,3 +296,23 @@ plans:
                                        "for Aurora DSQL (unconfirmed: ")
     assert found[1].message.startswith("plan 'daily': cold storage is not supported for Aurora DSQL backups "
                                        "(unconfirmed: ")
+
+
+def test_unknown_time_zones_are_named_with_a_suggestion_where_one_is_close() -> None:
+    """DSB402 (generator/policy/rules/schedule.py), whole, in defaults and in a rule (mutmut survivors: the
+    defaults path was never reached and the suggestion never checked)."""
+    text = LOCAL + """\
+defaults:
+  timezone: Europe/Berln
+plans:
+  daily:
+    targets: { clusters: [orders] }
+    rules:
+      - { name: daily, schedule: "cron(0 3 ? * * *)", vault: local, retention_days: 35, timezone: Qwxz/Zzz }
+"""
+    assert [(d.code, d.path, d.message, d.hint) for d in diagnostics(text, "DSB402")] == [
+        ("DSB402", "$.defaults.timezone", "'Europe/Berln' is not an IANA time zone name",
+         "did you mean 'Europe/Berlin'?"),
+        ("DSB402", "$.plans.daily.rules[0].timezone", "plan 'daily': 'Qwxz/Zzz' is not an IANA time zone name",
+         "use a name such as Etc/UTC or Europe/Berlin"),
+    ]
