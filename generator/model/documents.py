@@ -102,11 +102,16 @@ def backup_role_trust_policy(account_id: str, *, confirmed: bool) -> dict[str, A
     }]}
 
 
+def _account_administers(account_id: str) -> dict[str, Any]:
+    """The statement every key policy starts with: the account (its IAM policies) administers the key."""
+    return {"Sid": "AccountAdministers", "Effect": "Allow",
+            "Principal": {"AWS": root_principal(account_id)}, "Action": "kms:*", "Resource": "*"}
+
+
 def vault_key_policy(account_id: str, region: str, source_account_ids: Sequence[str]) -> dict[str, Any]:
     """The account administers the key; copying accounts use it through AWS Backup in that Region only."""
     statements: list[dict[str, Any]] = [
-        {"Sid": "AccountAdministers", "Effect": "Allow",
-         "Principal": {"AWS": root_principal(account_id)}, "Action": "kms:*", "Resource": "*"},
+        _account_administers(account_id),
     ]
     if source_account_ids:
         statements.append({
@@ -122,8 +127,7 @@ def vault_key_policy(account_id: str, region: str, source_account_ids: Sequence[
 def cluster_key_policy(account_id: str, region: str) -> dict[str, Any]:
     """The account administers the key; Aurora DSQL and AWS Backup use it in that Region."""
     return {"Version": POLICY_VERSION, "Statement": [
-        {"Sid": "AccountAdministers", "Effect": "Allow",
-         "Principal": {"AWS": root_principal(account_id)}, "Action": "kms:*", "Resource": "*"},
+        _account_administers(account_id),
         {"Sid": "AuroraDsqlAndBackupUse", "Effect": "Allow",
          "Principal": {"AWS": root_principal(account_id)},
          "Action": list(_KEY_USE),
@@ -151,8 +155,7 @@ def topic_key_policy(account_id: str, region: str, vault_arns: Sequence[str], *,
     """The key of an encrypted topic: the account administers it; AWS Backup encrypts the events it publishes
     (SNS needs kms:GenerateDataKey* and kms:Decrypt from the publisher), under the topic policy's conditions."""
     return {"Version": POLICY_VERSION, "Statement": [
-        {"Sid": "AccountAdministers", "Effect": "Allow",
-         "Principal": {"AWS": root_principal(account_id)}, "Action": "kms:*", "Resource": "*"},
+        _account_administers(account_id),
         {"Sid": "AwsBackupPublishesEncrypted", "Effect": "Allow",
          "Principal": {"Service": BACKUP_SERVICE},
          "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
